@@ -1,0 +1,519 @@
+"""CancelOutSelectorCV: choose how many features to keep by cross-validation.
+
+The gate importances of :class:`CancelOutSelector` rank the features; they do
+not say where to cut the ranking. This module scores a downstream model on the
+top-k features for a grid of k, fold by fold, and keeps the smallest k that
+scores as well as the best.
+"""
+
+import warnings
+from numbers import Integral
+
+import numpy as np
+from sklearn.base import (
+    BaseEstimator,
+    MetaEstimatorMixin,
+    _fit_context,
+    clone,
+)
+from sklearn.feature_selection import SelectorMixin
+from sklearn.linear_model import LogisticRegression, RidgeCV
+from sklearn.metrics import check_scoring, get_scorer_names
+from sklearn.model_selection import check_cv
+from sklearn.multiclass import OneVsRestClassifier
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils import Bunch
+from sklearn.utils._param_validation import (
+    HasMethods,
+    Interval,
+    RealNotInt,
+    StrOptions,
+)
+from sklearn.utils.metadata_routing import (
+    MetadataRouter,
+    MethodMapping,
+    _routing_enabled,
+    process_routing,
+)
+from sklearn.utils.multiclass import type_of_target
+from sklearn.utils.parallel import Parallel, delayed
+from sklearn.utils.validation import (
+    _check_method_params,
+    check_is_fitted,
+    validate_data,
+)
+
+from ._selector import CancelOutSelector
+
+_CLASSIFICATION_TARGETS = ("binary", "multiclass", "multilabel-indicator")
+
+# Below this many features every size is scored; above it the grid thins out
+# to about this many sizes per decade, so that wide data stays affordable
+# while the small sizes, where one feature more or less matters, stay exact.
+_DENSE_GRID_UPTO = 10
+_GRID_SIZES_PER_DECADE = 10
+
+
+def _default_grid(n_features, min_features):
+    """Every size up to 10, then about 10 log-spaced sizes per decade."""
+    dense_end = min(n_features, max(min_features, _DENSE_GRID_UPTO))
+    grid = list(range(min_features, dense_end + 1))
+    if n_features > dense_end:
+        n_points = int(
+            np.ceil(_GRID_SIZES_PER_DECADE * np.log10(n_features / dense_end))
+        )
+        grid.extend(np.geomspace(dense_end, n_features, n_points + 1).round())
+    return np.unique(np.asarray(grid, dtype=np.intp))
+
+
+def _ranking(importances):
+    """Feature indices, most important first; ties go to the lower index."""
+    return np.argsort(-np.asarray(importances, dtype=np.float64), kind="stable")
+
+
+def _top_k_mask(importances, k):
+    mask = np.zeros(len(importances), dtype=bool)
+    mask[_ranking(importances)[:k]] = True
+    return mask
+
+
+def _importances(selector):
+    try:
+        importances = selector.feature_importances_
+    except AttributeError as exc:
+        raise TypeError(
+            f"The selector {selector!r} has no feature_importances_ after fit; "
+            "CancelOutSelectorCV ranks features by it. Pass a CancelOutSelector "
+            "or another estimator that sets feature_importances_."
+        ) from exc
+    return np.asarray(importances, dtype=np.float64)
+
+
+def _fit_and_score_fold(selector, estimator, X, y, train, test, grid, scorer, routed):
+    """Rank features on the training part, score every top-k on the test part.
+
+    Returns the scores, shape (len(grid),), and the fold's ranking.
+    """
+    X_train, y_train, X_test, y_test = X[train], y[train], X[test], y[test]
+    selector_params = _check_method_params(X, routed.selector.fit, indices=train)
+    estimator_params = _check_method_params(X, routed.estimator.fit, indices=train)
+    score_params = _check_method_params(X, routed.scorer.score, indices=test)
+
+    selector.fit(X_train, y_train, **selector_params)
+    ranking = _ranking(_importances(selector))
+
+    scores = np.empty(len(grid))
+    for i, k in enumerate(grid):
+        columns = ranking[:k]
+        model = clone(estimator).fit(X_train[:, columns], y_train, **estimator_params)
+        scores[i] = scorer(model, X_test[:, columns], y_test, **score_params)
+    return scores, ranking
+
+
+def _one_standard_error_choice(scores):
+    """Index of the smallest size scoring within one standard error of the best.
+
+    ``scores`` has shape (n_splits, n_sizes) with sizes ascending. Beyond the
+    informative features the mean score is a plateau whose ups and downs are
+    noise, so its maximum lands on an arbitrary size; the smallest size that
+    cannot be told apart from the best is the one worth keeping.
+    """
+    mean = scores.mean(axis=0)
+    if np.all(np.isnan(mean)):
+        raise ValueError(
+            "Every cross-validation score is NaN, so no number of features can "
+            "be chosen; check that `estimator` fits and `scoring` suits y."
+        )
+    best = np.nanargmax(mean)
+    standard_error = scores[:, best].std() / np.sqrt(scores.shape[0])
+    # NaN means never compare as >=, so a size whose score failed is skipped.
+    return np.flatnonzero(mean >= mean[best] - standard_error)[0]
+
+
+class CancelOutSelectorCV(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
+    """CancelOut feature selection with the number of features chosen by CV.
+
+    For each cross-validation split, a clone of `selector` is fitted on the
+    training part and ranks the features by its ``feature_importances_``. For
+    every size k of the grid, a clone of `estimator` is then fitted on the
+    top-k features of the training part and scored on the held-out part.
+    ``n_features_`` is the smallest size whose mean score is within one
+    standard error of the best mean score (see Notes). Finally `selector` is
+    refitted on all the data and its ``n_features_`` most important features
+    are kept.
+
+    The work for each split runs through :class:`joblib.Parallel`, so
+    ``n_jobs`` spreads the splits over local cores and
+    ``with joblib.parallel_backend("dask"):`` spreads them over a dask cluster.
+
+    Parameters
+    ----------
+    selector : estimator, default=None
+        Template of the ranking estimator, cloned for each split and for the
+        final refit. Any estimator that sets ``feature_importances_`` in
+        ``fit`` works; its own `threshold` and `max_features` are not used.
+        None means ``CancelOutSelector()``. Set its `random_state` for
+        reproducible results.
+
+    estimator : estimator, default=None
+        Downstream model scored on the top-k features. None means a model
+        chosen from the target: ``StandardScaler`` followed by
+        ``LogisticRegression`` when `y` holds class labels (one per label,
+        through ``OneVsRestClassifier``, for a multilabel indicator `y`), and
+        by ``RidgeCV`` for real values. Pass the model you will use after the selection,
+        since the best number of features depends on it.
+
+    n_features_grid : array-like of int, default=None
+        Numbers of features to score, each between 1 and the number of
+        features. None means a grid built from `min_features_to_select` and
+        `step`. When given, `step` must be None and `min_features_to_select` is
+        not used.
+
+    min_features_to_select : int, default=1
+        Smallest number of features the automatic grid scores. If it exceeds
+        the number of features, all features are kept (with a warning).
+
+    step : int, float or None, default=None
+        Spacing of the automatic grid. None scores every size up to 10, then
+        about 10 log-spaced sizes per decade up to the number of features,
+        which keeps wide data cheap. An int >= 1 scores every `step`-th size
+        counting down from the number of features, as
+        :class:`~sklearn.feature_selection.RFECV` does; a float in (0, 1) is
+        that share of the number of features, rounded down (at least 1).
+        `min_features_to_select` and the number of features are always scored.
+
+    cv : int, cross-validation generator or iterable, default=5
+        Cross-validation splitting strategy, as in
+        :func:`~sklearn.model_selection.check_cv`. An int gives
+        :class:`~sklearn.model_selection.StratifiedKFold` for a binary or
+        multiclass `y` and :class:`~sklearn.model_selection.KFold` otherwise.
+        More splits give a steadier choice of ``n_features_`` at the cost of
+        one `selector` fit per split.
+
+    scoring : str, callable or None, default=None
+        Score of the downstream model on the held-out part, higher is better.
+        A scorer name (see :func:`sklearn.metrics.get_scorer_names`) or a
+        callable ``scorer(estimator, X, y)``. None uses ``estimator.score``
+        (accuracy for classifiers, R^2 for regressors).
+
+    n_jobs : int, default=None
+        Number of splits processed in parallel. None means 1 unless in a
+        :func:`joblib.parallel_backend` context; -1 means all processors.
+
+    verbose : int, default=0
+        Verbosity of :class:`joblib.Parallel` over the splits; above 0 also
+        prints the chosen number of features.
+
+    Attributes
+    ----------
+    n_features_ : int
+        Number of features selected by cross-validation.
+
+    support_ : ndarray of shape (n_features_in_,), dtype=bool
+        Mask of the ``n_features_`` features with the highest
+        ``feature_importances_``; ties go to the earlier column.
+
+    feature_importances_ : ndarray of shape (n_features_in_,)
+        Importances from ``selector_``, refitted on all the data.
+
+    selector_ : estimator
+        Clone of `selector` fitted on all the data.
+
+    cv_results_ : dict of ndarray
+        One entry per scored size, in increasing number of features:
+
+        - ``n_features``: the sizes of the grid;
+        - ``mean_test_score``, ``std_test_score``: mean and standard deviation
+          of the scores over the splits;
+        - ``split{i}_test_score``: the scores on the i-th split;
+        - ``split{i}_support``: shape (n_sizes, n_features_in_), the features
+          used on the i-th split for each size. How much these agree across
+          splits tells how stable the ranking is.
+
+    n_features_in_ : int
+        Number of features seen during :term:`fit`.
+
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during :term:`fit`. Defined only when `X` has
+        feature names that are all strings.
+
+    See Also
+    --------
+    CancelOutSelector : Ranks the features; keeps them by a threshold.
+    sklearn.feature_selection.RFECV : The same idea for recursive elimination.
+
+    Notes
+    -----
+    Choice of ``n_features_``: once the informative features are in, adding
+    noise features moves the mean score up and down by noise, so the best mean
+    often lands on a size larger than needed. The smallest size with mean
+    score ``>= best_mean - best_std / sqrt(n_splits)`` (``best_std`` being the
+    ``std_test_score`` of the best size) is kept instead: the "one standard
+    error rule" of Hastie, Tibshirani and Friedman. It keeps fewer features
+    than :class:`~sklearn.feature_selection.RFECV`, which takes the best mean,
+    and agrees with it when the scores do not vary across splits. The scores
+    in ``cv_results_`` let you apply another rule and pass the size you want
+    as ``max_features`` of a :class:`CancelOutSelector`.
+
+    The cost is one `selector` fit per split plus one, and one `estimator` fit
+    per split and size, so a cheap `estimator` keeps a dense grid affordable.
+
+    `fit` accepts ``groups`` for group-aware splitters such as
+    :class:`~sklearn.model_selection.GroupKFold`. With
+    ``sklearn.set_config(enable_metadata_routing=True)`` it routes other
+    metadata such as ``sample_weight`` to `selector`, `estimator`, the
+    splitter and the scorer, each as it requests; the default `estimator` is
+    always fitted without metadata.
+
+    Examples
+    --------
+    Three of the eight features below carry the signal; the search finds
+    how many and which.
+
+    >>> from sklearn.datasets import make_regression
+    >>> from skcancelout import CancelOutSelector, CancelOutSelectorCV
+    >>> X, y = make_regression(n_samples=200, n_features=8, n_informative=3,
+    ...                        noise=1.0, shuffle=False, random_state=0)
+    >>> selector = CancelOutSelector(max_iter=20, batch_size=32, random_state=0)
+    >>> search = CancelOutSelectorCV(selector=selector, cv=3).fit(X, y)
+    >>> search.n_features_
+    3
+    >>> search.get_support(indices=True)
+    array([0, 1, 2])
+    >>> search.cv_results_["n_features"]
+    array([1, 2, 3, 4, 5, 6, 7, 8])
+    >>> search.transform(X).shape
+    (200, 3)
+    """
+
+    _parameter_constraints: dict = {
+        "selector": [HasMethods(["fit"]), None],
+        "estimator": [HasMethods(["fit"]), None],
+        "n_features_grid": ["array-like", None],
+        "min_features_to_select": [Interval(Integral, 1, None, closed="left")],
+        "step": [
+            Interval(Integral, 1, None, closed="left"),
+            Interval(RealNotInt, 0, 1, closed="neither"),
+            None,
+        ],
+        "cv": ["cv_object"],
+        "scoring": [StrOptions(set(get_scorer_names())), callable, None],
+        "n_jobs": [Integral, None],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        *,
+        selector=None,
+        estimator=None,
+        n_features_grid=None,
+        min_features_to_select=1,
+        step=None,
+        cv=5,
+        scoring=None,
+        n_jobs=None,
+        verbose=0,
+    ):
+        self.selector = selector
+        self.estimator = estimator
+        self.n_features_grid = n_features_grid
+        self.min_features_to_select = min_features_to_select
+        self.step = step
+        self.cv = cv
+        self.scoring = scoring
+        self.n_jobs = n_jobs
+        self.verbose = verbose
+
+    @_fit_context(
+        # selector and estimator are validated by their own fit.
+        prefer_skip_nested_validation=False
+    )
+    def fit(self, X, y, **params):
+        """Rank the features on each split, score each size, refit on all data.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data.
+
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Target: class labels, a multilabel indicator matrix, or one or
+            several real values.
+
+        **params : dict
+            ``groups`` for the splitter. With metadata routing enabled, any
+            metadata requested by `selector`, `estimator`, the splitter or the
+            scorer (see Notes).
+
+        Returns
+        -------
+        self : object
+            Fitted selector.
+        """
+        X, y = validate_data(self, X, y, ensure_min_samples=2, multi_output=True)
+        routed = self._route_params(params)
+        target_type = type_of_target(y, input_name="y")
+        is_classification = target_type in _CLASSIFICATION_TARGETS
+        selector = self._make_selector()
+        estimator = self._make_estimator(target_type)
+        scorer = check_scoring(estimator, self.scoring)
+        grid = self._make_grid(X.shape[1])
+        cv = check_cv(self.cv, y, classifier=is_classification)
+
+        folds = Parallel(n_jobs=self.n_jobs, verbose=self.verbose)(
+            delayed(_fit_and_score_fold)(
+                clone(selector), estimator, X, y, train, test, grid, scorer, routed
+            )
+            for train, test in cv.split(X, y, **routed.splitter.split)
+        )
+        scores = np.array([fold_scores for fold_scores, _ in folds])
+        self.n_features_ = int(grid[_one_standard_error_choice(scores)])
+
+        self.selector_ = clone(selector).fit(X, y, **routed.selector.fit)
+        self.feature_importances_ = _importances(self.selector_)
+        self.support_ = _top_k_mask(self.feature_importances_, self.n_features_)
+        self.cv_results_ = self._cv_results(grid, scores, [r for _, r in folds])
+        if self.verbose > 0:
+            print(
+                f"CancelOutSelectorCV: keeping {self.n_features_} of "
+                f"{self.n_features_in_} features."
+            )
+        return self
+
+    def _make_selector(self):
+        return CancelOutSelector() if self.selector is None else self.selector
+
+    def _make_estimator(self, target_type):
+        if self.estimator is not None:
+            return self.estimator
+        if target_type == "multilabel-indicator":
+            model = OneVsRestClassifier(LogisticRegression(max_iter=1000))
+        elif target_type in _CLASSIFICATION_TARGETS:
+            model = LogisticRegression(max_iter=1000)
+        else:
+            model = RidgeCV()
+        return make_pipeline(StandardScaler(), model)
+
+    def _make_grid(self, n_features):
+        if self.n_features_grid is not None:
+            if self.step is not None:
+                raise ValueError(
+                    "Both n_features_grid and step are set; set step=None to "
+                    "score exactly n_features_grid, or n_features_grid=None to "
+                    "build the grid from step."
+                )
+            grid = np.unique(np.asarray(self.n_features_grid))
+            if (
+                grid.ndim != 1
+                or grid.size == 0
+                or not np.issubdtype(grid.dtype, np.integer)
+                or grid[0] < 1
+                or grid[-1] > n_features
+            ):
+                raise ValueError(
+                    "n_features_grid must be a non-empty list of integers between "
+                    f"1 and the number of features ({n_features}); got "
+                    f"{self.n_features_grid!r}."
+                )
+            return grid.astype(np.intp)
+
+        min_features = self.min_features_to_select
+        if min_features > n_features:
+            warnings.warn(
+                f"min_features_to_select={min_features} is larger than the "
+                f"{n_features} features of X; all features are kept.",
+                UserWarning,
+                stacklevel=2,
+            )
+            min_features = n_features
+        if self.step is None:
+            return _default_grid(n_features, min_features)
+        step = self.step if self.step >= 1 else max(1, int(self.step * n_features))
+        grid = np.arange(n_features, min_features, -step)
+        return np.unique(np.append(grid, min_features)).astype(np.intp)
+
+    def _route_params(self, params):
+        if _routing_enabled():
+            routed = process_routing(self, "fit", **params)
+        else:
+            unexpected = sorted(set(params) - {"groups"})
+            if unexpected:
+                raise ValueError(
+                    f"CancelOutSelectorCV.fit got {unexpected}; without metadata "
+                    "routing it only accepts groups. To pass e.g. sample_weight, "
+                    "call sklearn.set_config(enable_metadata_routing=True) and "
+                    "request it on the selector, estimator or scorer, e.g. "
+                    "CancelOutSelector().set_fit_request(sample_weight=True)."
+                )
+            routed = Bunch(splitter=Bunch(split={"groups": params.get("groups")}))
+        # A plain nested Bunch, picklable for the workers; children the router
+        # leaves out (e.g. the default estimator) get no metadata.
+        return Bunch(
+            **{
+                child: Bunch(**{method: dict(routed.get(child, {}).get(method, {}))})
+                for child, method in [
+                    ("selector", "fit"),
+                    ("estimator", "fit"),
+                    ("scorer", "score"),
+                    ("splitter", "split"),
+                ]
+            }
+        )
+
+    def _cv_results(self, grid, scores, rankings):
+        results = {
+            "n_features": grid,
+            "mean_test_score": scores.mean(axis=0),
+            "std_test_score": scores.std(axis=0),
+        }
+        for i, fold_scores in enumerate(scores):
+            results[f"split{i}_test_score"] = fold_scores
+        for i, ranking in enumerate(rankings):
+            support = np.zeros((len(grid), len(ranking)), dtype=bool)
+            for j, k in enumerate(grid):
+                support[j, ranking[:k]] = True
+            results[f"split{i}_support"] = support
+        return results
+
+    def get_metadata_routing(self):
+        """Get the metadata routing of this object.
+
+        Please check the :ref:`User Guide <metadata_routing>` on how the
+        routing mechanism works.
+
+        Returns
+        -------
+        routing : MetadataRouter
+            Routes ``fit`` metadata to ``selector.fit``, ``estimator.fit``
+            (when an estimator is given), ``cv.split`` and the scorer.
+        """
+        router = MetadataRouter(owner=self).add(
+            selector=self._make_selector(),
+            method_mapping=MethodMapping().add(caller="fit", callee="fit"),
+        )
+        if self.estimator is not None:
+            router.add(
+                estimator=self.estimator,
+                method_mapping=MethodMapping().add(caller="fit", callee="fit"),
+            )
+        if self.estimator is not None or self.scoring is not None:
+            router.add(
+                scorer=check_scoring(self.estimator, self.scoring),
+                method_mapping=MethodMapping().add(caller="fit", callee="score"),
+            )
+        router.add(
+            splitter=check_cv(self.cv),
+            method_mapping=MethodMapping().add(caller="fit", callee="split"),
+        )
+        return router
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = True
+        return tags
+
+    def _get_support_mask(self):
+        check_is_fitted(self)
+        return self.support_

@@ -1,0 +1,289 @@
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn import config_context
+from sklearn.base import clone
+from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.model_selection import GridSearchCV, GroupKFold
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.tree import DecisionTreeRegressor
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from skcancelout import CancelOutSelector, CancelOutSelectorCV
+
+INFORMATIVE = [1, 4, 7]
+
+
+def make_data(task, n_samples=240, n_features=10, seed=2):
+    """Three informative columns (1, 4, 7) among standard normal noise."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n_samples, n_features))
+    signal = X[:, INFORMATIVE] @ np.array([2.0, -1.5, 1.0])
+    if task == "classification":
+        return X, (signal + 0.5 * rng.normal(size=n_samples) > 0).astype(int)
+    return X, signal + 0.3 * rng.normal(size=n_samples)
+
+
+def fast_selector(**params):
+    """A CancelOutSelector that trains in well under a second on make_data."""
+    settings = dict(
+        hidden_layer_sizes=(16,),
+        n_estimators=2,
+        max_iter=10,
+        batch_size=32,
+        random_state=0,
+    )
+    return CancelOutSelector(**{**settings, **params})
+
+
+def tree_selector():
+    """Ranks by tree importances: exercises the CV logic without torch costs."""
+    return DecisionTreeRegressor(max_depth=3, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    """One CV fit per task, shared by the tests that only read it."""
+    return {
+        task: CancelOutSelectorCV(selector=fast_selector(), cv=3).fit(*make_data(task))
+        for task in ("classification", "regression")
+    }
+
+
+@pytest.mark.parametrize("task", ["classification", "regression"])
+def test_finds_the_informative_features(fitted, task):
+    search = fitted[task]
+    assert search.n_features_ == len(INFORMATIVE)
+    assert_array_equal(search.get_support(indices=True), INFORMATIVE)
+    X, _ = make_data(task)
+    assert_array_equal(search.transform(X), X[:, INFORMATIVE])
+
+
+def test_cv_results_layout(fitted):
+    search = fitted["regression"]
+    results = search.cv_results_
+    grid = results["n_features"]
+    assert_array_equal(grid, np.arange(1, 11))
+    split_scores = [results[f"split{i}_test_score"] for i in range(3)]
+    assert_allclose(results["mean_test_score"], np.mean(split_scores, axis=0))
+    assert_allclose(results["std_test_score"], np.std(split_scores, axis=0))
+    for i in range(3):
+        support = results[f"split{i}_support"]
+        assert support.shape == (len(grid), 10)
+        assert_array_equal(support.sum(axis=1), grid)
+        # The supports of one split are nested: one ranking cut at each size.
+        assert np.all(support[:-1] <= support[1:])
+    assert "split3_test_score" not in results
+    assert search.n_features_ in grid
+
+
+def test_fitted_attributes(fitted):
+    search = fitted["classification"]
+    assert isinstance(search.selector_, CancelOutSelector)
+    assert_array_equal(
+        search.feature_importances_, search.selector_.feature_importances_
+    )
+    assert search.n_features_in_ == 10
+    # support_ holds the n_features_ highest importances.
+    top = np.sort(np.argsort(search.feature_importances_)[-search.n_features_ :])
+    assert_array_equal(search.get_support(indices=True), top)
+
+
+def test_chooses_smallest_size_within_one_standard_error():
+    scores = {
+        # size:     1     2     3     4     5
+        0: np.array([0.50, 0.80, 0.90, 0.92, 0.90]),
+        1: np.array([0.52, 0.82, 0.92, 0.90, 0.94]),
+    }
+    grid = [1, 2, 3, 4, 5]
+    calls = []
+
+    def scorer(estimator, X, y):
+        split = len(calls) // len(grid)
+        calls.append(X.shape[1])
+        return scores[split][X.shape[1] - 1]
+
+    X, y = make_data("regression")
+    search = CancelOutSelectorCV(
+        selector=tree_selector(),
+        estimator=Ridge(),
+        n_features_grid=grid,
+        cv=2,
+        scoring=scorer,
+    ).fit(X, y)
+    # Best mean 0.92 at 5 features with std 0.02 over 2 splits; 3 features
+    # score 0.91, within 0.02 / sqrt(2) of it; 2 features are far below.
+    assert_allclose(
+        search.cv_results_["mean_test_score"], [0.51, 0.81, 0.91, 0.91, 0.92]
+    )
+    assert search.n_features_ == 3
+
+
+def test_ties_go_to_fewest_features():
+    X, y = make_data("regression")
+    search = CancelOutSelectorCV(
+        selector=tree_selector(), cv=2, scoring=lambda est, X, y: 1.0
+    ).fit(X, y)
+    assert search.n_features_ == 1
+
+
+@pytest.mark.parametrize(
+    "params, expected",
+    [
+        ({}, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 13, 16, 20, 25]),
+        ({"min_features_to_select": 4}, [4, 5, 6, 7, 8, 9, 10, 13, 16, 20, 25]),
+        ({"step": 5, "min_features_to_select": 3}, [3, 5, 10, 15, 20, 25]),
+        ({"step": 0.2}, [1, 5, 10, 15, 20, 25]),
+        ({"n_features_grid": [12, 2, 2]}, [2, 12]),
+    ],
+)
+def test_grid_of_sizes(params, expected):
+    X, y = make_data("regression", n_features=25)
+    search = CancelOutSelectorCV(selector=tree_selector(), cv=2, **params).fit(X, y)
+    assert_array_equal(search.cv_results_["n_features"], expected)
+
+
+def test_large_min_features_keeps_all_with_a_warning():
+    X, y = make_data("regression")
+    search = CancelOutSelectorCV(
+        selector=tree_selector(), cv=2, min_features_to_select=12
+    )
+    with pytest.warns(UserWarning, match="all features are kept"):
+        search.fit(X, y)
+    assert search.n_features_ == 10
+    assert search.get_support().all()
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({"n_features_grid": [0, 2]}, "between 1 and the number of features"),
+        ({"n_features_grid": [2, 11]}, "between 1 and the number of features"),
+        ({"n_features_grid": [1.5]}, "integers"),
+        ({"n_features_grid": []}, "non-empty"),
+        ({"n_features_grid": [2], "step": 2}, "Both n_features_grid and step"),
+    ],
+)
+def test_bad_grid_is_explained(params, match):
+    X, y = make_data("regression")
+    search = CancelOutSelectorCV(selector=tree_selector(), cv=2, **params)
+    with pytest.raises(ValueError, match=match):
+        search.fit(X, y)
+
+
+def test_selector_without_importances_is_explained():
+    X, y = make_data("regression")
+    search = CancelOutSelectorCV(selector=StandardScaler(), cv=2)
+    with pytest.raises(TypeError, match="no feature_importances_"):
+        search.fit(X, y)
+
+
+def test_metadata_without_routing_is_explained():
+    X, y = make_data("regression")
+    search = CancelOutSelectorCV(selector=tree_selector(), cv=2)
+    with pytest.raises(ValueError, match="enable_metadata_routing"):
+        search.fit(X, y, sample_weight=np.ones(len(y)))
+
+
+def test_groups_reach_the_splitter():
+    X, y = make_data("regression")
+    groups = np.repeat(np.arange(4), len(y) // 4)
+    search = CancelOutSelectorCV(selector=tree_selector(), cv=GroupKFold(2))
+    search.fit(X, y, groups=groups)
+    for i in range(2):
+        assert f"split{i}_test_score" in search.cv_results_
+    with pytest.raises(ValueError, match="groups"):
+        search.fit(X, y)
+
+
+class RecordingSelector(CancelOutSelector):
+    """Keeps the sample weights its fit received, to check the routing."""
+
+    received = []
+
+    def fit(self, X, y=None, sample_weight=None):
+        RecordingSelector.received.append(sample_weight)
+        return super().fit(X, y, sample_weight=sample_weight)
+
+
+def test_sample_weight_is_routed_to_selector_and_estimator():
+    X, y = make_data("classification")
+    weight = np.linspace(0.5, 1.5, len(y))
+    RecordingSelector.received = []
+    with config_context(enable_metadata_routing=True):
+        selector = RecordingSelector(n_estimators=1, max_iter=2, random_state=0)
+        estimator = LogisticRegression().set_fit_request(sample_weight=True)
+        search = CancelOutSelectorCV(
+            selector=selector.set_fit_request(sample_weight=True),
+            estimator=estimator.set_score_request(sample_weight=False),
+            n_features_grid=[3],
+            cv=2,
+        )
+        search.fit(X, y, sample_weight=weight)
+    # Two splits, each with the weights of its own training rows, then the refit.
+    received = RecordingSelector.received
+    assert [len(w) for w in received] == [len(y) // 2, len(y) // 2, len(y)]
+    assert_array_equal(np.sort(np.concatenate(received[:2])), np.sort(weight))
+    assert_array_equal(received[2], weight)
+
+
+def test_works_in_a_pipeline_and_grid_search():
+    X, y = make_data("classification")
+    pipe = make_pipeline(
+        CancelOutSelectorCV(selector=fast_selector(), cv=2), LogisticRegression()
+    )
+    grid = {"canceloutselectorcv__n_features_grid": [[1], [3]]}
+    search = GridSearchCV(pipe, grid, cv=2).fit(X, y)
+    assert search.best_params_ == {"canceloutselectorcv__n_features_grid": [3]}
+    assert search.predict(X).shape == y.shape
+    assert search.score(X, y) > 0.8
+
+
+def test_same_result_with_two_jobs(fitted):
+    X, y = make_data("classification")
+    parallel = CancelOutSelectorCV(selector=fast_selector(), cv=3, n_jobs=2).fit(X, y)
+    sequential = fitted["classification"]
+    for key, value in sequential.cv_results_.items():
+        assert_allclose(parallel.cv_results_[key], value, err_msg=key)
+    assert_array_equal(parallel.support_, sequential.support_)
+
+
+def test_random_state_makes_fits_reproducible(fitted):
+    X, y = make_data("classification")
+    again = CancelOutSelectorCV(selector=fast_selector(), cv=3).fit(X, y)
+    first = fitted["classification"]
+    for key, value in first.cv_results_.items():
+        assert_array_equal(again.cv_results_[key], value, err_msg=key)
+    assert_array_equal(again.feature_importances_, first.feature_importances_)
+
+
+def test_clone_is_unfitted_and_keeps_params():
+    search = CancelOutSelectorCV(selector=fast_selector(), cv=3, n_jobs=2)
+    copy = clone(search)
+    assert copy.get_params()["selector__max_iter"] == 10
+    assert copy.cv == 3 and copy.n_jobs == 2
+    assert not hasattr(copy, "support_")
+
+
+def test_feature_names_are_kept():
+    pd = pytest.importorskip("pandas")
+    X, y = make_data("regression")
+    frame = pd.DataFrame(X, columns=[f"col{i}" for i in range(X.shape[1])])
+    search = CancelOutSelectorCV(selector=fast_selector(), cv=3).fit(frame, y)
+    assert_array_equal(search.feature_names_in_, frame.columns)
+    assert_array_equal(search.get_feature_names_out(), ["col1", "col4", "col7"])
+
+
+def _check_instance():
+    return CancelOutSelectorCV(
+        selector=CancelOutSelector(
+            hidden_layer_sizes=(4,), n_estimators=1, max_iter=2, random_state=0
+        ),
+        cv=2,
+    )
+
+
+@parametrize_with_checks([_check_instance()])
+def test_sklearn_compatible(estimator, check):
+    check(estimator)
