@@ -1,0 +1,117 @@
+"""Input preparation: column statistics, float32 rows for torch, encoded targets.
+
+Nothing here writes to the caller's arrays. Statistics are computed in
+float64 on column-scaled chunks, so values from 1e-300 to 1e300 neither
+overflow nor underflow, and no float64 copy of the whole of X is made.
+"""
+
+import warnings
+
+import numpy as np
+import scipy.sparse as sp
+import torch
+from sklearn.utils.sparsefuncs import mean_variance_axis, min_max_axis
+
+_CHUNK_ROWS = 8192
+# Relative variance below which a column counts as constant.
+_CONSTANT_VARIANCE = 1e-20
+# A float32 X is used as is (no copy) only when folding the standardization
+# into the first layer stays accurate in float32.
+_FOLD_MAX_OFFSET = 1e3
+_FOLD_SCALE_RANGE = (1e-15, 1e15)
+
+
+def _chunks(n_rows):
+    for start in range(0, n_rows, _CHUNK_ROWS):
+        yield slice(start, min(start + _CHUNK_ROWS, n_rows))
+
+
+class ColumnStats:
+    """Mean and standard deviation of each column, and which are constant.
+
+    Stored as ``absmax * (scaled_mean, scaled_std)`` so that neither the sum
+    nor the squares of extreme values leave the float64 range.
+    """
+
+    def __init__(self, absmax, scaled_mean, scaled_std):
+        self.absmax = absmax
+        self.scaled_mean = scaled_mean
+        constant = scaled_std**2 <= _CONSTANT_VARIANCE
+        self.constant = constant
+        self.scaled_std = np.where(constant, 1.0, scaled_std)
+
+    @property
+    def mean(self):
+        return self.absmax * self.scaled_mean
+
+    @property
+    def scale(self):
+        return self.absmax * self.scaled_std
+
+    @classmethod
+    def from_data(cls, X):
+        if sp.issparse(X):
+            low, high = min_max_axis(X, axis=0)
+            absmax = _safe_absmax(np.maximum(np.abs(low), np.abs(high)))
+            scaled = X.multiply(1.0 / absmax).tocsr()
+            mean, var = mean_variance_axis(scaled, axis=0)
+            return cls(absmax, mean, np.sqrt(np.maximum(var, 0.0)))
+        n = X.shape[0]
+        absmax = np.zeros(X.shape[1])
+        for rows in _chunks(n):
+            np.maximum(absmax, np.abs(X[rows]).max(axis=0), out=absmax)
+        absmax = _safe_absmax(absmax)
+        total = np.zeros(X.shape[1])
+        for rows in _chunks(n):
+            total += (X[rows] / absmax).sum(axis=0)
+        mean = total / n
+        squares = np.zeros(X.shape[1])
+        for rows in _chunks(n):
+            squares += ((X[rows] / absmax - mean) ** 2).sum(axis=0)
+        return cls(absmax, mean, np.sqrt(squares / n))
+
+
+def _safe_absmax(absmax):
+    return np.where(absmax > 0, absmax, 1.0)
+
+
+def float32_rows(X, stats):
+    """Rows for the network, plus the (shift, scale) the network must apply.
+
+    Returns ``(rows, shift, scale)``: ``rows`` is a float32 torch tensor (or
+    a float32 CSR matrix) and ``(rows - shift) / scale`` is the standardized
+    X. A float32 dense X of ordinary scale is shared, not copied; otherwise
+    one float32 copy is made chunk by chunk (for sparse X, scaled but not
+    centred, so it stays sparse).
+    """
+    if sp.issparse(X):
+        divisor = stats.absmax * stats.scaled_std
+        rows = X.multiply(1.0 / divisor).tocsr().astype(np.float32)
+        shift = stats.scaled_mean / stats.scaled_std
+        return rows, _tensor(shift), _tensor(np.ones_like(shift))
+    if _can_fold(X, stats):
+        with warnings.catch_warnings():
+            # Read-only arrays are shared too; the network never writes to them.
+            warnings.filterwarnings("ignore", message="The given NumPy array")
+            rows = torch.from_numpy(np.ascontiguousarray(X))
+        return rows, _tensor(stats.mean), _tensor(stats.scale)
+    rows = np.empty(X.shape, dtype=np.float32)
+    for part in _chunks(X.shape[0]):
+        rows[part] = (X[part] / stats.absmax - stats.scaled_mean) / stats.scaled_std
+    zeros = np.zeros(X.shape[1])
+    return torch.from_numpy(rows), _tensor(zeros), _tensor(np.ones_like(zeros))
+
+
+def _can_fold(X, stats):
+    if X.dtype != np.float32:
+        return False
+    scale = stats.scale
+    low, high = _FOLD_SCALE_RANGE
+    offset = np.abs(stats.mean) / scale
+    return bool(
+        np.all((scale > low) & (scale < high)) and np.all(offset < _FOLD_MAX_OFFSET)
+    )
+
+
+def _tensor(values):
+    return torch.as_tensor(np.asarray(values, dtype=np.float32))

@@ -1,0 +1,147 @@
+"""The CancelOut gate: one learnable weight per input feature, pure torch."""
+
+import torch
+from torch import nn
+
+GATE_ACTIVATIONS = ("sigmoid", "softmax")
+PENALTIES = ("gates", "l1l2")
+
+
+def gate_values(weight, activation="sigmoid"):
+    """Gate values for raw gate weights, along the last dimension.
+
+    Parameters
+    ----------
+    weight : torch.Tensor of shape (..., n_features)
+        Raw gate weights ``w``.
+    activation : {"sigmoid", "softmax"}, default="sigmoid"
+        ``"sigmoid"`` opens each gate independently in (0, 1); ``"softmax"``
+        makes the features compete, the gates summing to one.
+
+    Returns
+    -------
+    gates : torch.Tensor of the same shape as ``weight``
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skcancelout import gate_values
+    >>> gate_values(torch.zeros(3))
+    tensor([0.5000, 0.5000, 0.5000])
+    >>> gate_values(torch.zeros(4), "softmax").sum().item()
+    1.0
+    """
+    if activation == "sigmoid":
+        return torch.sigmoid(weight)
+    if activation == "softmax":
+        return torch.softmax(weight, dim=-1)
+    raise ValueError(
+        f"activation must be one of {GATE_ACTIVATIONS}, got {activation!r}."
+    )
+
+
+def gate_penalty(weight, kind="gates", alpha=0.001, beta=0.001, activation="sigmoid"):
+    """Penalty that pushes the gates of unhelpful features shut.
+
+    Parameters
+    ----------
+    weight : torch.Tensor of shape (..., n_features)
+        Raw gate weights ``w``. Leading dimensions (several gates trained at
+        once) are summed over, so each gate vector gets its own gradient.
+    kind : {"gates", "l1l2"}, default="gates"
+        ``"gates"`` is the PyTorch form of the original code,
+        ``alpha * sum(g(w)) - beta * var(w)``: it closes gates and spreads the
+        weights apart so the ranking is clear. ``"l1l2"`` is the Keras form,
+        ``alpha * |w|_1 + beta * |w|_2``.
+    alpha, beta : float, default=0.001
+        Strengths of the two terms.
+    activation : {"sigmoid", "softmax"}, default="sigmoid"
+        Gate activation used by the ``"gates"`` form.
+
+    Returns
+    -------
+    penalty : torch.Tensor, scalar
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skcancelout import gate_penalty
+    >>> w = torch.tensor([4.0, 4.0])
+    >>> round(gate_penalty(w, "gates", alpha=1.0, beta=0.0).item(), 4)
+    1.964
+    >>> round(gate_penalty(w, "l1l2", alpha=1.0, beta=0.0).item(), 4)
+    8.0
+    """
+    if kind == "gates":
+        gates = gate_values(weight, activation)
+        spread = weight.var(dim=-1) if weight.shape[-1] > 1 else weight.sum(-1) * 0
+        return alpha * gates.sum() - beta * spread.sum()
+    if kind == "l1l2":
+        return alpha * weight.abs().sum() + beta * weight.norm(dim=-1).sum()
+    raise ValueError(f"kind must be one of {PENALTIES}, got {kind!r}.")
+
+
+class CancelOut(nn.Module):
+    """CancelOut layer: scales each input feature by a learnable gate.
+
+    The input ``x`` becomes ``x * g(w)`` with one weight ``w_j`` per feature
+    and ``g`` a sigmoid (or softmax). Add :meth:`penalty` to the training loss
+    so the gates of features the network does not need close; after training
+    the gate values rank the features. Usable in front of any torch model.
+
+    Parameters
+    ----------
+    n_features : int
+        Number of input features (the size of the last input dimension).
+    activation : {"sigmoid", "softmax"}, default="sigmoid"
+        Gate activation, see :func:`gate_values`.
+    init : float, default=4.0
+        Initial value of every weight. ``4.0`` (the original PyTorch code)
+        starts each sigmoid gate about 98 % open; the Keras code used ``1.0``.
+
+    Attributes
+    ----------
+    weight : torch.nn.Parameter of shape (n_features,)
+        The raw gate weights ``w``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skcancelout import CancelOut
+    >>> layer = CancelOut(3)
+    >>> out = layer(torch.ones(2, 3))
+    >>> tuple(out.shape)
+    (2, 3)
+    >>> bool(torch.allclose(out, torch.sigmoid(torch.tensor(4.0)).expand(2, 3)))
+    True
+    >>> model = torch.nn.Sequential(layer, torch.nn.Linear(3, 1))
+    >>> loss = model(torch.ones(2, 3)).pow(2).mean() + layer.penalty()
+    >>> loss.backward()
+    >>> layer.weight.grad.shape
+    torch.Size([3])
+    """
+
+    def __init__(self, n_features, *, activation="sigmoid", init=4.0):
+        super().__init__()
+        if int(n_features) < 1:
+            raise ValueError(f"n_features must be >= 1, got {n_features}.")
+        if activation not in GATE_ACTIVATIONS:
+            raise ValueError(
+                f"activation must be one of {GATE_ACTIVATIONS}, got {activation!r}."
+            )
+        self.activation = activation
+        self.weight = nn.Parameter(torch.full((int(n_features),), float(init)))
+
+    def gates(self):
+        """Current gate values, shape (n_features,)."""
+        return gate_values(self.weight, self.activation)
+
+    def forward(self, x):
+        return x * self.gates()
+
+    def penalty(self, kind="gates", alpha=0.001, beta=0.001):
+        """The gate penalty to add to the loss, see :func:`gate_penalty`."""
+        return gate_penalty(self.weight, kind, alpha, beta, self.activation)
+
+    def extra_repr(self):
+        return f"n_features={self.weight.shape[0]}, activation={self.activation!r}"

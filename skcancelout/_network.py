@@ -1,0 +1,113 @@
+"""Several small MLPs, each behind its own CancelOut gate, run as one batched net.
+
+The K networks share no weights; stacking them lets one matrix product serve
+all K, so an ensemble costs little more than a single net. The input
+standardization ``(x - shift) / scale`` is folded into the first layer, so a
+batch of raw float32 rows (dense or densified sparse) goes straight into the
+first matrix product without a standardized copy of X.
+"""
+
+import math
+
+import torch
+from torch import nn
+
+from ._layer import gate_penalty, gate_values
+
+
+def _uniform(shape, bound, generator, dtype, device):
+    out = torch.rand(shape, generator=generator, dtype=dtype)
+    return ((out * 2 - 1) * bound).to(device)
+
+
+class GatedEnsemble(nn.Module):
+    """K gated MLPs with ReLU hidden layers, evaluated together.
+
+    Parameters
+    ----------
+    n_features, n_outputs : int
+    hidden_layer_sizes : tuple of int
+    n_estimators : int
+        Number of independent networks K.
+    gate_activation : str
+    gate_init : float
+    generator : torch.Generator
+        Source of all initial weights (CPU generator).
+    shift, scale : torch.Tensor of shape (n_features,)
+        Standardization folded into the first layer.
+    device : torch.device
+    """
+
+    def __init__(
+        self,
+        n_features,
+        n_outputs,
+        hidden_layer_sizes,
+        n_estimators,
+        gate_activation,
+        gate_init,
+        generator,
+        shift,
+        scale,
+        device,
+    ):
+        super().__init__()
+        dtype = torch.float32
+        self.gate_activation = gate_activation
+        self.gate = nn.Parameter(
+            torch.full((n_estimators, n_features), float(gate_init), device=device)
+        )
+        sizes = [n_features, *hidden_layer_sizes, n_outputs]
+        self.weights = nn.ParameterList()
+        self.biases = nn.ParameterList()
+        for fan_in, fan_out in zip(sizes[:-1], sizes[1:], strict=True):
+            # nn.Linear's default initialisation, drawn from our own generator.
+            bound = 1.0 / math.sqrt(fan_in)
+            shape = (n_estimators, fan_in, fan_out)
+            self.weights.append(
+                nn.Parameter(_uniform(shape, bound, generator, dtype, device))
+            )
+            self.biases.append(
+                nn.Parameter(
+                    _uniform(
+                        (n_estimators, 1, fan_out), bound, generator, dtype, device
+                    )
+                )
+            )
+        self.register_buffer("shift", shift.to(device=device, dtype=dtype))
+        self.register_buffer("inv_scale", (1.0 / scale).to(device=device, dtype=dtype))
+
+    @property
+    def n_estimators(self):
+        return self.gate.shape[0]
+
+    def gates(self):
+        return gate_values(self.gate, self.gate_activation)
+
+    def penalty(self, kind, alpha, beta):
+        return gate_penalty(self.gate, kind, alpha, beta, self.gate_activation)
+
+    def standardize(self, x):
+        """Standardized input, as the gates see it (used as autoencoder target)."""
+        return (x - self.shift) * self.inv_scale
+
+    def forward(self, x):
+        """Outputs of shape (K, batch, n_outputs) for raw rows x (batch, d)."""
+        k = self.n_estimators
+        w_first = self.weights[0]
+        scaled_gates = self.gates() * self.inv_scale  # (K, d)
+        w_eff = w_first * scaled_gates.unsqueeze(-1)  # (K, d, h)
+        b_eff = self.biases[0] - torch.bmm(
+            (scaled_gates * self.shift).unsqueeze(1), w_first
+        )  # (K, 1, h)
+        hidden = w_first.shape[-1]
+        # One (batch, d) x (d, K*h) product serves all K first layers.
+        h = x @ w_eff.permute(1, 0, 2).reshape(x.shape[1], k * hidden)
+        h = h.view(x.shape[0], k, hidden).transpose(0, 1) + b_eff
+        for weight, bias in zip(self.weights[1:], self.biases[1:], strict=True):
+            h = torch.baddbmm(bias, torch.relu(h), weight)
+        return h
+
+    def first_layer_norms(self):
+        """Norm of each feature's outgoing first-layer weights, (K, d)."""
+        return self.weights[0].norm(dim=-1)

@@ -1,0 +1,772 @@
+"""CancelOutSelector: the scikit-learn estimator around the gated networks."""
+
+import numbers
+import os
+from contextlib import contextmanager
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, _fit_context
+from sklearn.feature_selection import SelectorMixin
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.class_weight import compute_sample_weight
+from sklearn.utils.multiclass import type_of_target
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    validate_data,
+)
+
+from ._data import ColumnStats, float32_rows
+from ._layer import GATE_ACTIVATIONS, PENALTIES
+from ._network import GatedEnsemble
+from ._threshold import resolve_threshold, support_mask
+from ._training import DivergedError, TrainingData, TrainingSettings, fit_loop
+
+_TARGET_TASKS = {
+    "binary": "binary",
+    "multiclass": "multiclass",
+    "continuous": "regression",
+    "continuous-multioutput": "regression",
+    "multilabel-indicator": "multilabel",
+}
+_IMPORTANCE_TYPES = ("gate", "gate_weight")
+# Multiply-adds of one first-layer step above which extra torch threads pay off.
+_THREADED_WORK = 4_000_000
+
+
+class CancelOutSelector(SelectorMixin, BaseEstimator):
+    """Feature selection with CancelOut gates in front of small neural networks.
+
+    Each input feature passes through a learnable gate ``sigmoid(w_j)`` before
+    a small ReLU network. The networks are trained on the task given by ``y``
+    (classification, regression, multi-output, multilabel; or reconstruction
+    of X when ``y`` is None) with a penalty that closes the gates of features
+    the task does not need. The gates of ``n_estimators`` independent networks,
+    trained together in one batched pass, are averaged into
+    ``feature_importances_``; their spread says how sure the ranking is.
+
+    Read more in the :ref:`User Guide <user_guide>`.
+
+    Parameters
+    ----------
+    hidden_layer_sizes : tuple of int, default=(32,)
+        Hidden layer widths of each network; ``()`` makes a gated linear model.
+    n_estimators : int, default=8
+        Number of networks trained at once. More nets give steadier
+        importances at a cost that grows slower than linearly.
+    gate_activation : {"sigmoid", "softmax"}, default="sigmoid"
+        Gate function. ``"softmax"`` makes the features compete for one unit
+        of total gate.
+    gate_init : float, default=0.0
+        Initial raw gate weight; 0 starts the sigmoid gates half open, where
+        they move fastest. The original PyTorch code used 4.0.
+    penalty : {"gates", "l1l2"}, default="gates"
+        ``"gates"``: ``alpha * sum(gates) - beta * var(w)`` (original PyTorch
+        code); ``"l1l2"``: ``alpha * |w|_1 + beta * |w|_2`` (original Keras
+        code).
+    alpha : float, default=0.01
+        Strength of the gate-closing term, relative to the task loss. Larger
+        values close more gates.
+    beta : float, default=0.001
+        Strength of the second penalty term.
+    importance_type : {"gate", "gate_weight"}, default="gate"
+        ``"gate"``: the gate value of each feature, in [0, 1] for sigmoid
+        gates. ``"gate_weight"``: the gate times the norm of the feature's
+        first-layer weights, scaled so each net's largest is 1.
+    threshold : str or float, default=None
+        Features with importance ``>= threshold`` are kept. A number,
+        ``"mean"``, ``"median"`` or a scaled form such as ``"1.5*mean"``.
+        None means ``"mean"``, unless ``max_features`` is set, in which case
+        only ``max_features`` decides. Read when the support is asked for, so
+        it can be changed after fit without refitting.
+    max_features : int or callable, default=None
+        Keep at most this many features (the most important ones). A callable
+        is called with the training X in ``fit`` and must return an int.
+    learning_rate_init : float, default=0.01
+        Adam learning rate at the start; it decays along a cosine to 5 % of
+        this over ``max_iter`` epochs.
+    batch_size : int or "auto", default="auto"
+        Rows per optimizer step; ``"auto"`` is ``min(256, n_samples)``.
+    max_iter : int, default=100
+        Maximum number of epochs (passes over the data).
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the data, stop when its loss stops
+        improving and keep the best state.
+    validation_fraction : float, default=0.1
+        Share of the data held out when ``early_stopping`` is True.
+    n_iter_no_change : int, default=10
+        Epochs without an improvement of at least ``tol`` before stopping.
+    tol : float, default=1e-4
+        Minimum improvement of the monitored loss.
+    class_weight : dict, "balanced" or None, default=None
+        Weights of the classes in the loss, as in scikit-learn classifiers.
+    keep_gate_history : bool, default=False
+        Record the mean gate value of each feature after every epoch in
+        ``gate_history_`` (costs ``max_iter * n_features`` floats).
+    random_state : int, RandomState instance or None, default=None
+        Seeds the weights, shuffling and validation split. An int gives
+        bitwise identical refits. Global NumPy and torch generators are never
+        used.
+    verbose : int, default=0
+        ``0`` prints nothing; ``1`` prints one line per epoch with the loss,
+        the validation loss and the mean number of open gates.
+    device : str, default="cpu"
+        Torch device used for training, e.g. ``"cuda"``. The fitted selector
+        holds NumPy arrays only, so it unpickles and transforms anywhere.
+    n_jobs : int, default=None
+        Torch threads used during fit (restored afterwards). None keeps
+        torch's setting; -1 uses all cores.
+
+    Attributes
+    ----------
+    feature_importances_ : ndarray of shape (n_features_in_,)
+        Mean over the networks of each feature's importance (see
+        ``importance_type``); non-negative, higher is more important,
+        exactly 0 for constant features.
+    feature_importances_std_ : ndarray of shape (n_features_in_,)
+        Standard deviation of the importances over the networks.
+    all_importances_ : ndarray of shape (n_estimators, n_features_in_)
+        Importances given by each network.
+    gate_weights_ : ndarray of shape (n_estimators, n_features_in_)
+        Raw gate weights ``w`` of each network.
+    gate_history_ : ndarray of shape (n_iter_, n_features_in_)
+        Mean gate value per epoch; only with ``keep_gate_history=True``.
+    loss_curve_ : list of float
+        Training loss (task loss plus penalty, per network) after each epoch.
+    validation_loss_curve_ : list of float
+        Task loss on the held-out split per epoch (``early_stopping`` only).
+    n_iter_ : int
+        Number of epochs run.
+    classes_ : ndarray
+        Class labels (classification only).
+    mean_, scale_ : ndarray of shape (n_features_in_,)
+        Column means and standard deviations used to standardize X.
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+        Defined only when X has string feature names.
+
+    See Also
+    --------
+    sklearn.feature_selection.SelectFromModel : thresholds any model's importances.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_classification
+    >>> from skcancelout import CancelOutSelector
+    >>> X, y = make_classification(n_samples=300, n_features=20, n_informative=3,
+    ...                            n_redundant=0, shuffle=False, random_state=0)
+    >>> selector = CancelOutSelector(random_state=0).fit(X, y)
+    >>> selector.transform(X).shape[0]
+    300
+    >>> sorted(selector.feature_importances_.argsort()[-3:].tolist())
+    [0, 1, 2]
+    """
+
+    _parameter_constraints = {
+        "hidden_layer_sizes": ["array-like"],
+        "n_estimators": [Interval(numbers.Integral, 1, None, closed="left")],
+        "gate_activation": [StrOptions(set(GATE_ACTIVATIONS))],
+        "gate_init": [Interval(numbers.Real, None, None, closed="neither")],
+        "penalty": [StrOptions(set(PENALTIES))],
+        "alpha": [Interval(numbers.Real, 0, None, closed="left")],
+        "beta": [Interval(numbers.Real, 0, None, closed="left")],
+        "importance_type": [StrOptions(set(_IMPORTANCE_TYPES))],
+        "threshold": [Interval(numbers.Real, None, None, closed="neither"), str, None],
+        "max_features": [
+            Interval(numbers.Integral, 0, None, closed="left"),
+            callable,
+            None,
+        ],
+        "learning_rate_init": [Interval(numbers.Real, 0, None, closed="neither")],
+        "batch_size": [
+            Interval(numbers.Integral, 1, None, closed="left"),
+            StrOptions({"auto"}),
+        ],
+        "max_iter": [Interval(numbers.Integral, 1, None, closed="left")],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(numbers.Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(numbers.Integral, 1, None, closed="left")],
+        "tol": [Interval(numbers.Real, 0, None, closed="left")],
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+        "keep_gate_history": ["boolean"],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+        "device": [str, torch.device],
+        "n_jobs": [numbers.Integral, None],
+    }
+
+    def __init__(
+        self,
+        *,
+        hidden_layer_sizes=(32,),
+        n_estimators=8,
+        gate_activation="sigmoid",
+        gate_init=0.0,
+        penalty="gates",
+        alpha=0.01,
+        beta=0.001,
+        importance_type="gate",
+        threshold=None,
+        max_features=None,
+        learning_rate_init=0.01,
+        batch_size="auto",
+        max_iter=100,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        tol=1e-4,
+        class_weight=None,
+        keep_gate_history=False,
+        random_state=None,
+        verbose=0,
+        device="cpu",
+        n_jobs=None,
+    ):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.n_estimators = n_estimators
+        self.gate_activation = gate_activation
+        self.gate_init = gate_init
+        self.penalty = penalty
+        self.alpha = alpha
+        self.beta = beta
+        self.importance_type = importance_type
+        self.threshold = threshold
+        self.max_features = max_features
+        self.learning_rate_init = learning_rate_init
+        self.batch_size = batch_size
+        self.max_iter = max_iter
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.class_weight = class_weight
+        self.keep_gate_history = keep_gate_history
+        self.random_state = random_state
+        self.verbose = verbose
+        self.device = device
+        self.n_jobs = n_jobs
+
+    # ------------------------------------------------------------------ fit
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None, sample_weight=None):
+        """Train the gated networks on (X, y) and rank the features.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data; sparse matrices are never densified as a whole.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs), default=None
+            Class labels (binary, multiclass, multilabel indicator) or
+            continuous targets (one or several). None selects features
+            without labels: the networks learn to reconstruct X.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sample in the loss.
+
+        Returns
+        -------
+        self : CancelOutSelector
+            The fitted selector.
+        """
+        X, y = self._validate_input(X, y, reset=True)
+        sample_weight = self._sample_weights(X, y, sample_weight, classes=None)
+        self._set_max_features(X)
+        rng = check_random_state(self.random_state)
+        generator = torch.Generator().manual_seed(int(rng.randint(2**31 - 1)))
+        device = self._torch_device()
+
+        self._stats = ColumnStats.from_data(X)
+        self.mean_, self.scale_ = self._stats.mean, self._stats.scale
+        self.n_samples_seen_ = X.shape[0]
+        target = self._encode_target(y, fitting=True)
+        rows, shift, scale = float32_rows(X, self._stats)
+        data = TrainingData(rows, target, _as_weight_tensor(sample_weight), device)
+        train, validation = self._split(data, y, rng)
+
+        model = self._build_model(X.shape[1], generator, shift, scale, device)
+        optimizer = torch.optim.Adam(model.parameters(), lr=self.learning_rate_init)
+        settings = self._settings(train.n_samples, self.max_iter)
+        with self._torch_threads(self._step_work(model, settings)):
+            result = self._run(model, optimizer, train, settings, generator, validation)
+        self._record(model, optimizer, generator, result, append=False)
+        return self
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y=None, classes=None, sample_weight=None):
+        """Train on one batch of a stream: one epoch, state kept across calls.
+
+        The first call sets up the networks; later calls update the running
+        standardization statistics and continue training from where the
+        previous call stopped, at the constant rate ``learning_rate_init``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs), default=None
+        classes : array-like of shape (n_classes,), default=None
+            All classes that will ever appear; required on the first call for
+            classification, ignored afterwards.
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        self : CancelOutSelector
+        """
+        first = not hasattr(self, "_net_state")
+        X, y = self._validate_input(X, y, reset=first)
+        if first:
+            self._set_max_features(X)
+            rng = check_random_state(self.random_state)
+            generator = torch.Generator().manual_seed(int(rng.randint(2**31 - 1)))
+        else:
+            generator = torch.Generator()
+            generator.set_state(torch.from_numpy(self._rng_state.copy()))
+        self._update_stats(X, first)
+        target = self._encode_target(y, fitting=first, classes=classes)
+        sample_weight = self._sample_weights(X, y, sample_weight, classes=classes)
+        rows, shift, scale = float32_rows(X, self._stats)
+        device = self._torch_device()
+        data = TrainingData(rows, target, _as_weight_tensor(sample_weight), device)
+
+        model = self._build_model(X.shape[1], generator, shift, scale, device)
+        optimizer = torch.optim.Adam(model.parameters(), lr=self.learning_rate_init)
+        if not first:
+            _load_state(model, optimizer, self._net_state, self._optim_state)
+            model.shift.copy_(shift)
+            model.inv_scale.copy_(1.0 / scale)
+        settings = self._settings(data.n_samples, max_iter=1, constant_lr=True)
+        with self._torch_threads(self._step_work(model, settings)):
+            result = self._run(model, optimizer, data, settings, generator, None)
+        self._record(model, optimizer, generator, result, append=not first)
+        return self
+
+    # ---------------------------------------------------------- validation
+    def _validate_input(self, X, y, reset):
+        _reject_non_numeric(X)
+        common = dict(
+            accept_sparse=("csr", "csc"),
+            dtype=[np.float32, np.float64],
+            ensure_min_samples=2,
+            reset=reset,
+        )
+        if y is None:
+            X = validate_data(self, X, **common)
+        else:
+            X, y = validate_data(
+                self, X, y, multi_output=True, y_numeric=False, **common
+            )
+            y = _check_target_values(y)
+        if X.shape[1] == 0:
+            raise ValueError("X has 0 features; at least one column is needed.")
+        return X, y
+
+    def _sample_weights(self, X, y, sample_weight, classes):
+        if sample_weight is None and self.class_weight is None:
+            return None
+        weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
+        if not np.all(np.isfinite(weight)) or np.any(weight < 0):
+            raise ValueError("sample_weight must be finite and non-negative.")
+        if self.class_weight is not None:
+            if self._task not in ("binary", "multiclass"):
+                raise ValueError(
+                    "class_weight applies to classification only; y here is "
+                    f"{self._task}. Pass sample_weight instead."
+                )
+            weight = weight * compute_sample_weight(self.class_weight, y)
+        if weight.sum() <= 0:
+            raise ValueError("sample_weight sums to zero; give some samples weight.")
+        return weight
+
+    def _set_max_features(self, X):
+        max_features = self.max_features
+        if callable(max_features):
+            value = max_features(X)
+            if not isinstance(value, numbers.Integral) or value < 0:
+                raise ValueError(
+                    f"max_features(X) must return a non-negative int, got {value!r}."
+                )
+            self._max_features_callable = (max_features, int(value))
+
+    def _torch_device(self):
+        try:
+            device = torch.device(self.device)
+        except (RuntimeError, TypeError) as exc:
+            raise ValueError(
+                f"device={self.device!r} is not a torch device; use 'cpu' or 'cuda'."
+            ) from exc
+        if device.type == "cuda" and not torch.cuda.is_available():
+            raise ValueError(
+                f"device={self.device!r} was requested but CUDA is not available "
+                "on this machine; use device='cpu' or install a CUDA build of "
+                "torch."
+            )
+        if device.type == "mps" and not torch.backends.mps.is_available():
+            raise ValueError(
+                f"device={self.device!r} was requested but MPS is not available; "
+                "use device='cpu'."
+            )
+        return device
+
+    # ------------------------------------------------------------- targets
+    def _encode_target(self, y, fitting, classes=None):
+        """Targets as a torch tensor; sets ``_task`` (and ``classes_``)."""
+        if fitting:
+            self._task = _task_of(y)
+        elif y is None and self._task != "reconstruction":
+            raise ValueError("This selector was fitted with y; pass y again.")
+        task = self._task
+        if task == "reconstruction":
+            if y is not None:
+                raise ValueError("This selector was fitted without y; pass y=None.")
+            return None
+        if task in ("binary", "multiclass"):
+            return self._encode_classes(y, fitting, classes)
+        if task == "multilabel":
+            y = np.asarray(y, dtype=np.float32)
+            if fitting:
+                self._n_labels = y.shape[1]
+            return torch.as_tensor(y)
+        y = np.asarray(y, dtype=np.float64).reshape(len(y), -1)
+        if fitting:
+            self._y_mean = y.mean(axis=0)
+            std = y.std(axis=0)
+            self._y_scale = np.where(std > 0, std, 1.0)
+        return torch.as_tensor(((y - self._y_mean) / self._y_scale).astype(np.float32))
+
+    def _encode_classes(self, y, fitting, classes):
+        y = np.ravel(y)
+        if fitting:
+            known = np.unique(y) if classes is None else np.unique(classes)
+            if classes is None and known.size < 2:
+                raise ValueError(
+                    f"y has a single class ({known[0]!r}); classification needs "
+                    "at least two. Use fit(X) without y for unsupervised selection."
+                )
+            self.classes_ = known
+            if known.size > 2:
+                self._task = "multiclass"
+        unseen = np.setdiff1d(np.unique(y), self.classes_)
+        if unseen.size:
+            raise ValueError(
+                f"y contains labels {unseen.tolist()} not in classes_ "
+                f"{self.classes_.tolist()}; pass every class to the first "
+                "partial_fit call through `classes`."
+            )
+        return torch.as_tensor(np.searchsorted(self.classes_, y), dtype=torch.long)
+
+    def _n_outputs(self, n_features):
+        task = self._task
+        if task in ("binary", "multiclass"):
+            return len(self.classes_)
+        if task == "reconstruction":
+            return n_features
+        if task == "multilabel":
+            return int(self._n_labels)
+        return len(self._y_mean)
+
+    # ------------------------------------------------------------ training
+    def _split(self, data, y, rng):
+        if not self.early_stopping:
+            return data, None
+        n = data.n_samples
+        stratify = None
+        if self._task in ("binary", "multiclass"):
+            _, counts = np.unique(y, return_counts=True)
+            stratify = y if counts.min() >= 2 else None
+        try:
+            train_idx, val_idx = train_test_split(
+                np.arange(n),
+                test_size=self.validation_fraction,
+                random_state=rng,
+                stratify=stratify,
+            )
+        except ValueError as exc:
+            raise ValueError(
+                f"early_stopping needs a validation split of {n} samples with "
+                f"validation_fraction={self.validation_fraction}: {exc}. Use "
+                "more samples, a larger validation_fraction or "
+                "early_stopping=False."
+            ) from exc
+        return data.subset(np.sort(train_idx)), data.subset(np.sort(val_idx))
+
+    def _build_model(self, n_features, generator, shift, scale, device):
+        hidden = tuple(int(h) for h in np.atleast_1d(self.hidden_layer_sizes))
+        if any(h < 1 for h in hidden):
+            raise ValueError(
+                "hidden_layer_sizes must hold positive ints, got "
+                f"{self.hidden_layer_sizes!r}."
+            )
+        return GatedEnsemble(
+            n_features=n_features,
+            n_outputs=self._n_outputs(n_features),
+            hidden_layer_sizes=hidden,
+            n_estimators=self.n_estimators,
+            gate_activation=self.gate_activation,
+            gate_init=self.gate_init,
+            generator=generator,
+            shift=shift,
+            scale=scale,
+            device=device,
+        )
+
+    def _settings(self, n_samples, max_iter, constant_lr=False):
+        batch = min(256, n_samples) if self.batch_size == "auto" else self.batch_size
+        return TrainingSettings(
+            task=self._task,
+            batch_size=min(batch, n_samples),
+            max_iter=max_iter,
+            learning_rate_init=self.learning_rate_init,
+            constant_lr=constant_lr,
+            penalty=self.penalty,
+            alpha=self.alpha,
+            beta=self.beta,
+            tol=self.tol,
+            n_iter_no_change=self.n_iter_no_change,
+            keep_gate_history=self.keep_gate_history,
+            verbose=self.verbose,
+            open_level=0.5,
+            max_backoffs=3,
+        )
+
+    @staticmethod
+    def _step_work(model, settings):
+        first = model.weights[0]
+        return settings.batch_size * first.shape[0] * first.shape[1] * first.shape[2]
+
+    def _run(self, model, optimizer, data, settings, generator, validation):
+        try:
+            return fit_loop(model, optimizer, data, settings, generator, validation)
+        except DivergedError as exc:
+            raise ValueError(
+                "Training diverged: the loss stayed NaN or infinite even after "
+                "halving the learning rate 3 times. Lower learning_rate_init "
+                f"(now {self.learning_rate_init}) or check X and y for extreme "
+                "values."
+            ) from exc
+
+    @contextmanager
+    def _torch_threads(self, work_per_step):
+        """Set torch's thread count for this fit and restore it afterwards."""
+        cores = os.cpu_count() or 1
+        if self.n_jobs is None:
+            # Small steps lose more to thread hand-offs than they gain.
+            wanted = 1 if work_per_step < _THREADED_WORK else cores
+        elif self.n_jobs > 0:
+            wanted = min(self.n_jobs, cores)
+        else:
+            wanted = max(cores + 1 + self.n_jobs, 1)
+        before = torch.get_num_threads()
+        torch.set_num_threads(wanted)
+        try:
+            yield
+        finally:
+            torch.set_num_threads(before)
+
+    # -------------------------------------------------------------- record
+    def _record(self, model, optimizer, generator, result, append):
+        with torch.no_grad():
+            gates = model.gates().cpu().double().numpy()
+            norms = model.first_layer_norms().cpu().double().numpy()
+            self.gate_weights_ = model.gate.detach().cpu().double().numpy()
+        importances = gates
+        if self.importance_type == "gate_weight":
+            importances = gates * norms
+            top = importances.max(axis=1, keepdims=True)
+            importances = importances / np.where(top > 0, top, 1.0)
+        importances = np.where(self._stats.constant, 0.0, importances)
+        self.all_importances_ = importances
+        self.feature_importances_ = importances.mean(axis=0)
+        self.feature_importances_std_ = importances.std(axis=0)
+
+        self._net_state, self._optim_state = _export_state(model, optimizer)
+        self._rng_state = generator.get_state().numpy().copy()
+        previous = self.n_iter_ if append else 0
+        self.n_iter_ = previous + result.n_iter
+        history = list(self.loss_curve_) if append else []
+        self.loss_curve_ = history + list(result.loss_curve)
+        if self.early_stopping and not append:
+            self.validation_loss_curve_ = list(result.validation_loss_curve)
+        if self.keep_gate_history:
+            new = np.asarray(result.gate_history).reshape(-1, gates.shape[1])
+            if append and hasattr(self, "gate_history_"):
+                new = np.vstack([self.gate_history_, new])
+            self.gate_history_ = new
+
+    def _update_stats(self, X, first):
+        batch = ColumnStats.from_data(X)
+        n_new = X.shape[0]
+        if first:
+            self._stats, self.n_samples_seen_ = batch, n_new
+        else:
+            self._stats = _merge_stats(self._stats, self.n_samples_seen_, batch, n_new)
+            self.n_samples_seen_ += n_new
+        self.mean_, self.scale_ = self._stats.mean, self._stats.scale
+
+    # ------------------------------------------------------------ selection
+    @property
+    def threshold_(self):
+        """The numeric threshold in force now (reads ``threshold``)."""
+        check_is_fitted(self)
+        importances = self.feature_importances_
+        if self.threshold is None:
+            if self._max_features() is not None:
+                return -np.inf
+            return resolve_threshold("mean", importances)
+        return resolve_threshold(self.threshold, importances)
+
+    def _max_features(self):
+        value = self.max_features
+        if not callable(value):
+            return value
+        fitted = getattr(self, "_max_features_callable", (None, None))
+        if fitted[0] is not value:
+            raise ValueError(
+                "max_features was set to a new callable after fit; a callable "
+                "is evaluated on the training X, so refit the selector."
+            )
+        return fitted[1]
+
+    def _get_support_mask(self):
+        check_is_fitted(self)
+        return support_mask(
+            self.feature_importances_, self.threshold, self._max_features()
+        )
+
+    def get_selection_frequency(self):
+        """Share of the networks whose own importances select each feature.
+
+        Applies the current ``threshold`` and ``max_features`` to every
+        network's importances separately. Values near 1 or 0 mark choices the
+        networks agree on; values near 0.5 mark features on the fence.
+
+        Returns
+        -------
+        frequency : ndarray of shape (n_features_in_,)
+
+        Examples
+        --------
+        >>> from sklearn.datasets import make_regression
+        >>> from skcancelout import CancelOutSelector
+        >>> X, y = make_regression(n_samples=200, n_features=8, n_informative=2,
+        ...                        random_state=0)
+        >>> selector = CancelOutSelector(max_features=2, random_state=0).fit(X, y)
+        >>> selector.get_selection_frequency().shape
+        (8,)
+        """
+        check_is_fitted(self)
+        masks = [
+            support_mask(row, self.threshold, self._max_features())
+            for row in self.all_importances_
+        ]
+        return np.mean(masks, axis=0)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = False
+        tags.input_tags.sparse = True
+        return tags
+
+
+# ------------------------------------------------------------------ helpers
+def _task_of(y):
+    if y is None:
+        return "reconstruction"
+    kind = type_of_target(y, input_name="y")
+    if kind not in _TARGET_TASKS:
+        raise ValueError(
+            f"Unknown label type: y of type {kind!r} is not supported; pass "
+            "class labels, a multilabel indicator matrix or continuous targets."
+        )
+    return _TARGET_TASKS[kind]
+
+
+def _check_target_values(y):
+    values = np.asarray(y)
+    if values.dtype.kind in "fc" and not np.all(np.isfinite(values)):
+        raise ValueError("y contains NaN or infinity; drop or impute those rows.")
+    return y
+
+
+def _reject_non_numeric(X):
+    dtypes = getattr(X, "dtypes", None)
+    if dtypes is not None:
+        columns = zip(X.columns, dtypes, strict=True)
+        bad = [str(name) for name, kind in columns if not _is_numeric(kind)]
+        if bad:
+            raise ValueError(
+                f"X has non-numeric columns {bad}; encode them first, e.g. with "
+                "sklearn.preprocessing.OneHotEncoder or OrdinalEncoder."
+            )
+    elif isinstance(X, np.ndarray) and X.dtype.kind in "OUSV":
+        try:
+            X.astype(np.float64)
+        except ValueError as exc:
+            # A TypeError (a dict or list in a cell) propagates as scikit-learn
+            # raises it; strings that are not numbers get advice instead.
+            raise ValueError(
+                "X holds non-numeric values; encode them first, e.g. with "
+                "sklearn.preprocessing.OneHotEncoder or OrdinalEncoder."
+            ) from exc
+
+
+def _is_numeric(dtype):
+    try:
+        return np.dtype(dtype).kind in "biuf"
+    except TypeError:
+        return getattr(dtype, "_is_numeric", False)
+
+
+def _as_weight_tensor(weight):
+    if weight is None:
+        return None
+    return torch.as_tensor(weight / weight.mean(), dtype=torch.float32)
+
+
+def _merge_stats(old, n_old, new, n_new):
+    """Column statistics of the union of two batches (Chan et al.)."""
+    total = n_old + n_new
+    delta = new.mean - old.mean
+    mean = old.mean + delta * n_new / total
+    m2 = old.scale**2 * n_old + new.scale**2 * n_new + delta**2 * n_old * n_new / total
+    old_const = old.constant & new.constant & (delta == 0)
+    std = np.sqrt(m2 / total)
+    std = np.where(old_const, 0.0, std)
+    absmax = np.where(std > 0, std, 1.0)
+    return ColumnStats(absmax, mean / absmax, std / absmax)
+
+
+def _export_state(model, optimizer):
+    """Model and optimizer state as NumPy arrays, so pickles never need a device."""
+    net = {k: v.detach().cpu().numpy().copy() for k, v in model.state_dict().items()}
+    optim = optimizer.state_dict()
+    state = {
+        key: {
+            name: (
+                value.detach().cpu().numpy().copy() if torch.is_tensor(value) else value
+            )
+            for name, value in entry.items()
+        }
+        for key, entry in optim["state"].items()
+    }
+    return net, {"state": state, "param_groups": optim["param_groups"]}
+
+
+def _load_state(model, optimizer, net_state, optim_state):
+    device = model.gate.device
+    model.load_state_dict({k: torch.from_numpy(v.copy()) for k, v in net_state.items()})
+    state = {
+        key: {
+            name: (
+                torch.from_numpy(value.copy()).to(device)
+                if isinstance(value, np.ndarray)
+                else value
+            )
+            for name, value in entry.items()
+        }
+        for key, entry in optim_state["state"].items()
+    }
+    optimizer.load_state_dict(
+        {"state": state, "param_groups": optim_state["param_groups"]}
+    )

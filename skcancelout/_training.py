@@ -1,0 +1,278 @@
+"""The training loop: batches, task losses, optimizer, stopping and history.
+
+Each step is a small function so it can be read, tested and replaced alone:
+``iter_batches`` -> ``task_loss`` -> ``train_epoch`` -> ``fit_loop``.
+"""
+
+import copy
+import math
+import time
+import warnings
+
+import numpy as np
+import scipy.sparse as sp
+import torch
+import torch.nn.functional as F
+
+TASKS = ("binary", "multiclass", "regression", "multilabel", "reconstruction")
+
+
+class TrainingData:
+    """Rows of X (raw float32, dense tensor or sparse matrix), targets, weights.
+
+    Batches are gathered, and for sparse X densified, one at a time, so memory
+    beyond X itself stays bounded by the batch.
+    """
+
+    def __init__(self, X, target, sample_weight, device):
+        self.X = X
+        self.target = target
+        self.sample_weight = sample_weight
+        self.device = device
+
+    @property
+    def n_samples(self):
+        return self.X.shape[0]
+
+    def rows(self, index):
+        """Batch of rows ``index`` (a 1-D LongTensor, or None for all)."""
+        if sp.issparse(self.X):
+            part = self.X if index is None else self.X[index.numpy()]
+            x = torch.from_numpy(part.toarray())
+        else:
+            x = self.X if index is None else self.X.index_select(0, index)
+        x = x.to(self.device)
+        if self.target is None:
+            return x, None, self._weights(index)
+        y = self.target if index is None else self.target.index_select(0, index)
+        return x, y.to(self.device), self._weights(index)
+
+    def _weights(self, index):
+        if self.sample_weight is None:
+            return None
+        w = self.sample_weight if index is None else self.sample_weight[index]
+        return w.to(self.device)
+
+    def subset(self, index):
+        """A new TrainingData holding only rows ``index`` (numpy int array)."""
+        if sp.issparse(self.X):
+            X = self.X[index]
+        else:
+            X = self.X.index_select(0, torch.from_numpy(index))
+        take = torch.from_numpy(index)
+        target = None if self.target is None else self.target.index_select(0, take)
+        weight = None if self.sample_weight is None else self.sample_weight[take]
+        return TrainingData(X, target, weight, self.device)
+
+
+def task_loss(task, output, target, x_standardized, sample_weight):
+    """Task loss of each of the K nets, shape (K,).
+
+    ``output`` has shape (K, batch, n_outputs). Each net's loss is a (weighted)
+    mean over the batch, so the K nets get independent gradients of the same
+    scale as a single net.
+    """
+    k, batch, n_out = output.shape
+    if task in ("binary", "multiclass"):
+        per_sample = F.cross_entropy(
+            output.reshape(k * batch, n_out), target.repeat(k), reduction="none"
+        ).view(k, batch)
+    elif task == "multilabel":
+        per_sample = F.binary_cross_entropy_with_logits(
+            output, target.expand(k, -1, -1), reduction="none"
+        ).mean(-1)
+    elif task == "regression":
+        per_sample = (output - target).pow(2).mean(-1)
+    elif task == "reconstruction":
+        per_sample = (output - x_standardized).pow(2).mean(-1)
+    else:
+        raise ValueError(f"unknown task {task!r}")
+    if sample_weight is None:
+        return per_sample.mean(-1)
+    return (per_sample * sample_weight).sum(-1) / sample_weight.sum()
+
+
+class DivergedError(ValueError):
+    """The training loss became NaN or infinite."""
+
+
+class TrainingSettings:
+    """Plain holder of the numbers that drive :func:`fit_loop`."""
+
+    def __init__(self, **kwargs):
+        self.__dict__.update(kwargs)
+
+
+def iter_batches(n_samples, batch_size, generator):
+    """Shuffled index batches covering every row once; None when one batch."""
+    if batch_size >= n_samples:
+        yield None
+        return
+    order = torch.randperm(n_samples, generator=generator)
+    for start in range(0, n_samples, batch_size):
+        yield order[start : start + batch_size]
+
+
+def train_epoch(model, optimizer, data, settings, generator):
+    """One pass over ``data``; returns the mean total loss per net."""
+    total, seen = 0.0, 0
+    for index in iter_batches(data.n_samples, settings.batch_size, generator):
+        x, y, w = data.rows(index)
+        output = model(x)
+        x_std = model.standardize(x) if settings.task == "reconstruction" else None
+        loss_per_net = task_loss(settings.task, output, y, x_std, w)
+        penalty = model.penalty(settings.penalty, settings.alpha, settings.beta)
+        loss = loss_per_net.sum() + penalty
+        if not torch.isfinite(loss):
+            raise DivergedError("loss is not finite")
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        rows = x.shape[0]
+        total += loss.item() * rows
+        seen += rows
+    return total / seen / model.n_estimators
+
+
+@torch.no_grad()
+def evaluate(model, data, settings):
+    """Mean task loss per net on ``data`` (no penalty), in batches."""
+    total = 0.0
+    step = max(settings.batch_size, 4096)
+    for start in range(0, data.n_samples, step):
+        index = torch.arange(start, min(start + step, data.n_samples))
+        x, y, w = data.rows(index)
+        x_std = model.standardize(x) if settings.task == "reconstruction" else None
+        loss = task_loss(settings.task, model(x), y, x_std, w).mean()
+        share = x.shape[0] if w is None else w.sum()
+        total += float(loss) * float(share)
+    norm = data.n_samples if data.sample_weight is None else data.sample_weight.sum()
+    return total / float(norm)
+
+
+def _learning_rate(settings, epoch):
+    """Cosine decay from ``learning_rate_init`` to 5 % of it over max_iter."""
+    if settings.constant_lr:
+        return settings.learning_rate_init
+    progress = min(epoch / max(settings.max_iter, 1), 1.0)
+    floor = 0.05
+    return settings.learning_rate_init * (
+        floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * progress))
+    )
+
+
+class LoopResult:
+    """What :func:`fit_loop` hands back to the estimator."""
+
+    def __init__(self):
+        self.loss_curve = []
+        self.validation_loss_curve = []
+        self.gate_history = []
+        self.n_iter = 0
+        self.interrupted = False
+        self.backoffs = 0
+
+
+def fit_loop(model, optimizer, data, settings, generator, validation=None):
+    """Train ``model`` for up to ``settings.max_iter`` epochs.
+
+    Stops early when the monitored loss (validation loss with
+    ``early_stopping``, else training loss) has not improved by ``tol`` for
+    ``n_iter_no_change`` epochs, and then restores the best state. A
+    non-finite loss restores the last good state and halves the learning
+    rate (a warning says so) up to ``max_backoffs`` times before giving up.
+    Ctrl-C stops training, keeps the best state so far and warns.
+    """
+    result = LoopResult()
+    best_score, best_state, stall = np.inf, None, 0
+    good_model, good_optim = _snapshot(model, optimizer)
+    lr_factor = 1.0
+    start = time.perf_counter()
+    try:
+        while result.n_iter < settings.max_iter:
+            for group in optimizer.param_groups:
+                group["lr"] = _learning_rate(settings, result.n_iter) * lr_factor
+            try:
+                loss = train_epoch(model, optimizer, data, settings, generator)
+            except DivergedError:
+                if result.backoffs >= settings.max_backoffs:
+                    raise
+                result.backoffs += 1
+                lr_factor /= 2
+                model.load_state_dict(good_model)
+                optimizer.load_state_dict(good_optim)
+                warnings.warn(
+                    "The training loss became NaN or infinite; restarting the "
+                    f"epoch with the learning rate halved (now {lr_factor:g} x "
+                    "learning_rate_init). Pass a lower learning_rate_init to "
+                    "avoid this.",
+                    RuntimeWarning,
+                    stacklevel=4,
+                )
+                continue
+            good_model, good_optim = _snapshot(model, optimizer)
+            result.n_iter += 1
+            result.loss_curve.append(loss)
+            if settings.keep_gate_history:
+                result.gate_history.append(
+                    model.gates().detach().mean(0).cpu().numpy().astype(np.float64)
+                )
+            score = loss
+            if validation is not None:
+                score = evaluate(model, validation, settings)
+                result.validation_loss_curve.append(score)
+            if settings.verbose:
+                _log_epoch(model, result, loss, validation, start, settings)
+            if score < best_score - settings.tol:
+                best_score, stall = score, 0
+            else:
+                stall += 1
+            if validation is not None and score <= best_score:
+                best_state = {k: _clone(v) for k, v in model.state_dict().items()}
+            if stall >= settings.n_iter_no_change:
+                break
+    except KeyboardInterrupt:
+        result.interrupted = True
+        warnings.warn(
+            f"Training interrupted after {result.n_iter} epochs; keeping the "
+            "best state reached so far.",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+        if best_state is None:
+            model.load_state_dict(good_model)
+    if best_state is not None:
+        model.load_state_dict(best_state)
+    return result
+
+
+def _clone(value):
+    return value.detach().clone() if torch.is_tensor(value) else copy.copy(value)
+
+
+def _snapshot(model, optimizer):
+    """Copies of the model and optimizer states (tensor clones, no deepcopy)."""
+    model_state = {k: _clone(v) for k, v in model.state_dict().items()}
+    optim = optimizer.state_dict()
+    optim_state = {
+        "state": {
+            key: {name: _clone(v) for name, v in entry.items()}
+            for key, entry in optim["state"].items()
+        },
+        "param_groups": [dict(group) for group in optim["param_groups"]],
+    }
+    return model_state, optim_state
+
+
+def _log_epoch(model, result, loss, validation, start, settings):
+    gates = model.gates().detach()
+    open_gates = float((gates > settings.open_level).float().sum(-1).mean())
+    parts = [
+        f"epoch {result.n_iter:4d}/{settings.max_iter}",
+        f"loss {loss:.5f}",
+    ]
+    if validation is not None:
+        parts.append(f"val_loss {result.validation_loss_curve[-1]:.5f}")
+    parts.append(f"open gates {open_gates:.1f}/{gates.shape[-1]}")
+    parts.append(f"{time.perf_counter() - start:.1f}s")
+    print(" | ".join(parts), flush=True)

@@ -1,0 +1,87 @@
+import pytest
+import torch
+
+from skcancelout import CancelOut, gate_penalty, gate_values
+
+
+def test_forward_scales_each_feature_by_its_gate():
+    layer = CancelOut(3, init=0.0)
+    with torch.no_grad():
+        layer.weight.copy_(torch.tensor([-10.0, 0.0, 10.0]))
+    out = layer(torch.ones(4, 3) * 2)
+    expected = 2 * torch.sigmoid(torch.tensor([-10.0, 0.0, 10.0]))
+    assert torch.allclose(out, expected.expand(4, 3))
+
+
+def test_default_init_matches_original_pytorch_code():
+    layer = CancelOut(5)
+    assert torch.all(layer.weight == 4.0)
+    assert torch.allclose(layer.gates(), torch.full((5,), 0.98201379))
+
+
+def test_softmax_gates_sum_to_one():
+    layer = CancelOut(4, activation="softmax", init=1.0)
+    assert layer.gates().sum().item() == pytest.approx(1.0)
+    assert torch.allclose(layer.gates(), torch.full((4,), 0.25))
+
+
+def test_gates_penalty_is_sum_of_gates_minus_variance():
+    w = torch.tensor([0.0, 2.0, -2.0])
+    expected = 0.5 * torch.sigmoid(w).sum() - 0.25 * w.var()
+    assert torch.allclose(gate_penalty(w, "gates", alpha=0.5, beta=0.25), expected)
+
+
+def test_l1l2_penalty_is_keras_form():
+    w = torch.tensor([3.0, -4.0])
+    assert gate_penalty(w, "l1l2", alpha=0.002, beta=0.001).item() == pytest.approx(
+        0.002 * 7 + 0.001 * 5
+    )
+
+
+def test_penalty_of_stacked_gates_sums_independent_penalties():
+    w = torch.randn(3, 5, generator=torch.Generator().manual_seed(0))
+    total = gate_penalty(w, "gates", 0.1, 0.2)
+    separate = sum(gate_penalty(row, "gates", 0.1, 0.2) for row in w)
+    assert torch.allclose(total, separate)
+
+
+def test_penalty_gradient_closes_gates():
+    layer = CancelOut(3, init=0.0)
+    layer.penalty(alpha=1.0, beta=0.0).backward()
+    assert torch.all(layer.weight.grad > 0)
+
+
+def test_layer_trains_inside_a_torch_model():
+    gen = torch.Generator().manual_seed(0)
+    x = torch.randn(256, 4, generator=gen)
+    y = 3 * x[:, :1]
+    layer = CancelOut(4, init=0.0)
+    model = torch.nn.Sequential(layer, torch.nn.Linear(4, 1))
+    optim = torch.optim.Adam(model.parameters(), lr=0.05)
+    for _ in range(200):
+        optim.zero_grad()
+        loss = (model(x) - y).pow(2).mean() + layer.penalty(alpha=0.05, beta=0.0)
+        loss.backward()
+        optim.step()
+    gates = layer.gates().detach()
+    assert gates[0] > 0.9
+    assert torch.all(gates[1:] < gates[0] - 0.3)
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"n_features": 0}, "n_features"),
+        ({"n_features": 3, "activation": "tanh"}, "activation"),
+    ],
+)
+def test_bad_arguments_raise_value_error(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        CancelOut(**kwargs)
+
+
+def test_unknown_activation_and_penalty_kinds():
+    with pytest.raises(ValueError, match="activation"):
+        gate_values(torch.zeros(2), "relu")
+    with pytest.raises(ValueError, match="kind"):
+        gate_penalty(torch.zeros(2), "l0")

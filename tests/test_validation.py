@@ -1,0 +1,116 @@
+"""Bad input gets a ValueError that says what to fix; input is never modified."""
+
+import numpy as np
+import pytest
+
+from skcancelout import CancelOutSelector
+
+FAST = dict(max_iter=5, n_estimators=2, random_state=0)
+
+
+@pytest.fixture
+def data():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(40, 5))
+    y = (X[:, 0] > 0).astype(int)
+    return X, y
+
+
+@pytest.mark.parametrize(
+    "make, match",
+    [
+        (lambda X, y: (np.where(X == X[0, 0], np.nan, X), y), "NaN"),
+        (lambda X, y: (np.where(X == X[0, 0], np.inf, X), y), "infinity"),
+        (lambda X, y: (X[:, 0], y), "Expected 2D array"),
+        (lambda X, y: (X[:, :, None], y), "dim 3"),
+        (lambda X, y: (X, y[:-1]), "inconsistent numbers of samples"),
+        (lambda X, y: (X[:1], y[:1]), "minimum of 2 is required"),
+        (lambda X, y: (X, np.zeros_like(y)), "single class"),
+        (lambda X, y: (X, np.where(y == 1, np.nan, 0.5)), "NaN"),
+        (lambda X, y: (X, np.where(y == 1, np.inf, 0.5)), "infinity"),
+        (lambda X, y: (X.astype(str).astype(object) + "kg", y), "non-numeric"),
+        (lambda X, y: (X[:, :0], y), "0 feature"),
+    ],
+)
+def test_bad_input_raises_value_error_with_advice(data, make, match):
+    X, y = make(*data)
+    with pytest.raises(ValueError, match=match):
+        CancelOutSelector(**FAST).fit(X, y)
+
+
+def test_non_numeric_dataframe_column_names_the_column(data):
+    pd = pytest.importorskip("pandas")
+    X, y = data
+    frame = pd.DataFrame(X, columns=list("abcde"))
+    frame["colour"] = ["red", "blue"] * 20
+    with pytest.raises(ValueError, match=r"\['colour'\].*OneHotEncoder"):
+        CancelOutSelector(**FAST).fit(frame, y)
+
+
+def test_transform_checks_feature_count(data):
+    X, y = data
+    selector = CancelOutSelector(**FAST).fit(X, y)
+    with pytest.raises(ValueError, match="5 features"):
+        selector.transform(X[:, :3])
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        (dict(alpha=-1.0), "alpha"),
+        (dict(n_estimators=0), "n_estimators"),
+        (dict(gate_activation="relu"), "gate_activation"),
+        (dict(learning_rate_init=0.0), "learning_rate_init"),
+        (dict(hidden_layer_sizes=(0,)), "hidden_layer_sizes"),
+        (dict(batch_size="big"), "batch_size"),
+        (dict(validation_fraction=1.5), "validation_fraction"),
+    ],
+)
+def test_invalid_parameters(data, params, match):
+    X, y = data
+    with pytest.raises(ValueError, match=match):
+        CancelOutSelector(**{**FAST, **params}).fit(X, y)
+
+
+def test_unavailable_device_names_the_fix(data):
+    X, y = data
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA; the error path cannot be reached")
+    with pytest.raises(ValueError, match="device='cpu'"):
+        CancelOutSelector(device="cuda", **FAST).fit(X, y)
+    with pytest.raises(ValueError, match="not a torch device"):
+        CancelOutSelector(device="gpu-please", **FAST).fit(X, y)
+
+
+def test_input_arrays_are_not_modified(data):
+    X, y = data
+    X_copy, y_copy = X.copy(), y.copy()
+    weights = np.linspace(0.5, 2, len(y))
+    w_copy = weights.copy()
+    CancelOutSelector(**FAST).fit(X, y, sample_weight=weights)
+    X32 = X.astype(np.float32)
+    X32_copy = X32.copy()
+    CancelOutSelector(**FAST).fit(X32, y)
+    np.testing.assert_array_equal(X, X_copy)
+    np.testing.assert_array_equal(X32, X32_copy)
+    np.testing.assert_array_equal(y, y_copy)
+    np.testing.assert_array_equal(weights, w_copy)
+
+
+def test_read_only_input_is_accepted(data):
+    X, y = data
+    for array in (X, X.astype(np.float32)):
+        array = array.copy()
+        array.setflags(write=False)
+        selector = CancelOutSelector(**FAST).fit(array, y)
+        assert selector.transform(array).shape[0] == len(y)
+
+
+def test_diverging_loss_is_reported_with_advice(data):
+    X, y = data
+    X = X * 1e30
+    with pytest.raises(ValueError, match="learning_rate_init"):
+        with pytest.warns(RuntimeWarning, match="halved"):
+            CancelOutSelector(learning_rate_init=1e30, **FAST).fit(X, y[::-1] * 1.5)
