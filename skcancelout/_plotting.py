@@ -85,7 +85,7 @@ def plot_importances(selector, *, ax=None, top=None, feature_names=None):
         Show only the ``top`` most important features. By default all
         features are shown; with many features the labels become unreadable,
         so pass e.g. ``top=20``.
-    feature_names : array-like of str of shape (n_features_in_,), default=None
+    feature_names : array-like of str of shape (`n_features_in_`,), default=None
         Labels for the features. By default ``selector.feature_names_in_`` is
         used when the selector was fitted on a DataFrame, else ``x0``, ``x1``,
         ... as in ``get_feature_names_out``.
@@ -219,7 +219,7 @@ def plot_gate_history(selector, *, ax=None, features=None):
     features : array-like of int, str or bool, default=None
         Which features to draw: column indices, names from
         ``feature_names_in_`` (or ``x0``, ``x1``, ...), or a boolean mask of
-        shape (n_features_in_,). By default all features are drawn.
+        shape (`n_features_in_`,). By default all features are drawn.
 
     Returns
     -------
