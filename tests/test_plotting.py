@@ -1,10 +1,11 @@
 import builtins
+import copy
 
 import numpy as np
 import pytest
-from sklearn.base import BaseEstimator
-from sklearn.feature_selection import SelectorMixin
+from sklearn.datasets import make_classification
 
+from skcancelout import CancelOutSelector
 from skcancelout.plotting import plot_gate_history, plot_importances
 
 matplotlib = pytest.importorskip("matplotlib")
@@ -13,31 +14,32 @@ plt = pytest.importorskip("matplotlib.pyplot")
 to_rgba = pytest.importorskip("matplotlib.colors").to_rgba
 
 
-class FakeSelector(SelectorMixin, BaseEstimator):
-    def fit(self, X=None, y=None):
-        self.feature_importances_ = np.array([0.1, 0.9, 0.4, 0.05, 0.6])
-        self.feature_importances_std_ = np.full(5, 0.02)
-        self.gate_history_ = np.linspace(0.5, 1, 8)[:, None] * self.feature_importances_
-        self.n_features_in_ = 5
-        return self
-
-    @property
-    def threshold_(self):
-        return 0.3
-
-    def _get_support_mask(self):
-        return self.feature_importances_ >= self.threshold_
-
-
 @pytest.fixture(autouse=True)
 def close_figures():
     yield
     plt.close("all")
 
 
+@pytest.fixture(scope="module")
+def fitted():
+    # 2 informative columns (0 and 1) among 6; small so the module runs fast.
+    X, y = make_classification(
+        n_samples=200,
+        n_features=6,
+        n_informative=2,
+        n_redundant=0,
+        shuffle=False,
+        random_state=0,
+    )
+    return CancelOutSelector(
+        max_iter=20, keep_gate_history=True, random_state=0, n_jobs=1
+    ).fit(X, y)
+
+
 @pytest.fixture
-def selector():
-    return FakeSelector().fit()
+def selector(fitted):
+    # Tests may change parameters or delete attributes: give each a copy.
+    return copy.deepcopy(fitted)
 
 
 def _colors(artists, attr):
@@ -55,7 +57,17 @@ def test_plot_importances_sorts_descending(selector):
     widths = [bar.get_width() for bar in ax.patches]
     assert widths == sorted(widths, reverse=True)
     labels = [t.get_text() for t in ax.get_yticklabels()]
-    assert labels == ["x1", "x4", "x2", "x0", "x3"]
+    order = np.argsort(-selector.feature_importances_, kind="stable")
+    assert labels == [f"x{j}" for j in order]
+
+
+def test_plot_importances_error_bars_are_the_spread_over_nets(selector):
+    ax = plot_importances(selector)
+    (container,) = [c for c in ax.containers if hasattr(c, "errorbar")]
+    segments = container.errorbar.lines[2][0].get_segments()
+    half_widths = sorted(float(np.ptp(seg[:, 0])) / 2 for seg in segments)
+    expected = sorted(selector.feature_importances_std_)
+    np.testing.assert_allclose(half_widths, expected, rtol=1e-6, atol=1e-12)
 
 
 def test_plot_importances_top(selector):
@@ -63,9 +75,12 @@ def test_plot_importances_top(selector):
     assert len(ax.patches) == 2
 
 
-def test_plot_importances_highlights_selected(selector):
+@pytest.mark.parametrize("max_features", [1, 2, 4])
+def test_plot_importances_highlights_selected(selector, max_features):
+    selector.set_params(max_features=max_features)
     ax = plot_importances(selector)
-    support = selector.get_support()[np.argsort(-selector.feature_importances_)]
+    order = np.argsort(-selector.feature_importances_, kind="stable")
+    support = selector.get_support()[order]
     colors = _colors(ax.patches, "get_facecolor")
     selected = {c for c, s in zip(colors, support, strict=True) if s}
     rejected = {c for c, s in zip(colors, support, strict=True) if not s}
@@ -73,17 +88,38 @@ def test_plot_importances_highlights_selected(selector):
     assert selected != rejected
 
 
+def _vertical_lines(ax):
+    return [line.get_xdata()[0] for line in ax.lines if len(line.get_xdata()) == 2]
+
+
 def test_plot_importances_draws_threshold(selector):
+    selector.set_params(threshold="median")
     ax = plot_importances(selector)
-    xs = [line.get_xdata()[0] for line in ax.lines if len(line.get_xdata()) == 2]
-    assert selector.threshold_ in xs
+    assert _vertical_lines(ax) == [pytest.approx(selector.threshold_)]
+
+
+def test_plot_importances_no_threshold_line_with_only_max_features(selector):
+    # threshold_ is -inf then: only max_features decides.
+    selector.set_params(max_features=2)
+    ax = plot_importances(selector)
+    assert _vertical_lines(ax) == []
 
 
 def test_plot_importances_uses_given_axes_and_names(selector):
     _, ax = plt.subplots()
-    names = ["a", "b", "c", "d", "e"]
+    names = ["a", "b", "c", "d", "e", "f"]
     assert plot_importances(selector, ax=ax, feature_names=names) is ax
-    assert [t.get_text() for t in ax.get_yticklabels()][0] == "b"
+    top = int(np.argmax(selector.feature_importances_))
+    assert ax.get_yticklabels()[0].get_text() == names[top]
+
+
+def test_plot_importances_uses_dataframe_column_names():
+    pd = pytest.importorskip("pandas")
+    X = pd.DataFrame(np.eye(6)[[0, 1, 2, 3, 4, 5] * 5], columns=list("abcdef"))
+    y = np.arange(30) % 2
+    selector = CancelOutSelector(max_iter=2, random_state=0).fit(X, y)
+    ax = plot_importances(selector)
+    assert {t.get_text() for t in ax.get_yticklabels()} == set("abcdef")
 
 
 @pytest.mark.parametrize("top", [0, -1, 1.5, "3", True])
@@ -105,24 +141,35 @@ def test_plot_gate_history_one_line_per_feature(selector):
     assert all(len(line.get_xdata()) == n_epochs for line in ax.lines)
 
 
-def test_plot_gate_history_highlights_selected(selector):
+@pytest.mark.parametrize("max_features", [1, 2, 4])
+def test_plot_gate_history_highlights_selected(selector, max_features):
+    selector.set_params(max_features=max_features)
     ax = plot_gate_history(selector)
     support = selector.get_support()
-    by_label = {}
+    color_of = {}
     for line in ax.lines:
-        ys = tuple(line.get_ydata())
-        j = next(j for j in range(5) if tuple(selector.gate_history_[:, j]) == ys)
-        by_label[j] = to_rgba(line.get_color())
-    rejected = {by_label[j] for j in range(5) if not support[j]}
-    selected = [by_label[j] for j in range(5) if support[j]]
+        (j,) = [
+            j
+            for j in range(selector.n_features_in_)
+            if np.array_equal(selector.gate_history_[:, j], line.get_ydata())
+        ]
+        color_of[j] = to_rgba(line.get_color())
+    rejected = {color_of[j] for j in np.flatnonzero(~support)}
+    selected = [color_of[j] for j in np.flatnonzero(support)]
     assert len(rejected) == 1
     assert not rejected & set(selected)
+    # Each kept feature gets its own colour, so the legend tells them apart.
     assert len(set(selected)) == len(selected)
 
 
 @pytest.mark.parametrize(
     "features, n_lines",
-    [([0, 2], 2), (["x1"], 1), (np.array([True, False, True, False, True]), 3)],
+    [
+        ([0, 2], 2),
+        (["x1"], 1),
+        (np.array([True, False, True, False, True, False]), 3),
+        ([-1], 1),
+    ],
 )
 def test_plot_gate_history_features(selector, features, n_lines):
     ax = plot_gate_history(selector, features=features)
@@ -138,8 +185,10 @@ def test_plot_gate_history_rejects_bad_features(selector, features, match):
         plot_gate_history(selector, features=features)
 
 
-def test_plot_gate_history_without_history_says_how_to_fix(selector):
-    del selector.gate_history_
+def test_plot_gate_history_without_history_says_how_to_fix():
+    X, y = make_classification(n_samples=50, n_features=4, random_state=0)
+    selector = CancelOutSelector(max_iter=2, random_state=0).fit(X, y)
+    assert not hasattr(selector, "gate_history_")
     with pytest.raises(ValueError, match="keep_gate_history=True"):
         plot_gate_history(selector)
 
@@ -147,7 +196,7 @@ def test_plot_gate_history_without_history_says_how_to_fix(selector):
 @pytest.mark.parametrize("plot", [plot_importances, plot_gate_history])
 def test_unfitted_selector_raises(plot):
     with pytest.raises(ValueError, match="not fitted"):
-        plot(FakeSelector())
+        plot(CancelOutSelector())
 
 
 @pytest.mark.parametrize("plot", [plot_importances, plot_gate_history])
