@@ -166,7 +166,7 @@ def plot_importances(selector, *, ax=None, top=None, feature_names=None):
                 label=f"threshold = {threshold:.3g}",
             )
         )
-    ax.legend(handles=handles, loc="lower right")
+    ax.legend(handles=handles, loc="best")
     return ax
 
 
