@@ -128,6 +128,25 @@ def test_ties_go_to_fewest_features():
     assert search.n_features_ == 1
 
 
+@pytest.mark.parametrize("kind", ["multioutput", "multilabel"])
+def test_several_targets(kind):
+    X, y = make_data("regression")
+    if kind == "multioutput":
+        y = np.column_stack([y, X[:, 4] - X[:, 7]])
+    else:
+        y = (X[:, INFORMATIVE] > 0).astype(int)
+    search = CancelOutSelectorCV(
+        selector=tree_selector(), n_features_grid=[1, 3, 10], cv=3
+    ).fit(X, y)
+    assert set(INFORMATIVE) <= set(search.get_support(indices=True))
+
+
+def test_verbose_reports_the_choice(capsys):
+    X, y = make_data("regression")
+    CancelOutSelectorCV(selector=tree_selector(), cv=2, verbose=1).fit(X, y)
+    assert "features" in capsys.readouterr().out
+
+
 @pytest.mark.parametrize(
     "params, expected",
     [
