@@ -1,0 +1,99 @@
+"""Quality section: every method on every task and seed, side by side."""
+
+import numpy as np
+from sklearn.model_selection import KFold, cross_val_score
+from sklearn.neighbors import KNeighborsClassifier
+
+from . import metrics
+from .peers import METHODS
+from .tasks import TASKS, breast_cancer
+
+
+def _one_fit(method, task, seed):
+    """Fit on the 75 % training split; score the top k on the held-out 25 %."""
+    X_tr, X_te, y_tr, y_te = metrics.split(task.X, task.y, task.kind, seed)
+    importances, seconds = metrics.timed(METHODS[method], X_tr, y_tr, task.kind, seed)
+    k = int(task.relevant_mask.sum())
+    return {
+        "hit_at_k": metrics.hit_at_k(importances, task.relevant_mask),
+        "score_at_k": metrics.score_at_k(
+            importances, k, X_tr, X_te, y_tr, y_te, task.kind, seed
+        ),
+        "fit_seconds": seconds,
+        "top_k": metrics.top_k(importances, k).tolist(),
+    }
+
+
+def run_fit(method, task_name, task, seed):
+    """One record; failures are recorded, not raised."""
+    record = {"task": task_name, "method": method, "seed": seed}
+    try:
+        record.update(_one_fit(method, task, seed))
+    except NotImplementedError as exc:
+        record["unsupported"] = str(exc)
+    except Exception as exc:  # a benchmark reports failures, it does not stop
+        record["error"] = f"{type(exc).__name__}: {exc}"
+    return record
+
+
+def run_quality(task_names, methods, seeds, scale, log=print):
+    records = []
+    for task_name in task_names:
+        for seed in seeds:
+            task = TASKS[task_name](seed, scale)
+            for method in methods:
+                record = run_fit(method, task_name, task, seed)
+                log(_describe(record))
+                records.append(record)
+    return records
+
+
+def _describe(r):
+    head = f"{r['task']:16s} {r['method']:19s} seed={r['seed']}"
+    if "error" in r or "unsupported" in r:
+        return f"{head} {r.get('error') or 'n/a: ' + r['unsupported']}"
+    return (
+        f"{head} hit@k={r['hit_at_k']:.2f} score@k={r['score_at_k']:.3f} "
+        f"{r['fit_seconds']:.1f}s"
+    )
+
+
+def summarize(records):
+    """Per (task, method): means over seeds and the stability of the top k."""
+    groups = {}
+    for r in records:
+        groups.setdefault((r["task"], r["method"]), []).append(r)
+    summary = []
+    for (task, method), rs in groups.items():
+        ok = [r for r in rs if "hit_at_k" in r]
+        row = {"task": task, "method": method, "n_seeds": len(ok)}
+        if ok:
+            for key in ("hit_at_k", "score_at_k", "fit_seconds"):
+                row[key] = float(np.mean([r[key] for r in ok]))
+                row[key + "_std"] = float(np.std([r[key] for r in ok]))
+            row["stability"] = metrics.stability([r["top_k"] for r in ok])
+        summary.append(row)
+    return summary
+
+
+def knn_auc(X, y, columns=None):
+    """ROC AUC of 3-NN, 5-fold unshuffled CV (reproduces the reference setup)."""
+    Xc = X if columns is None else X[:, columns]
+    scores = cross_val_score(
+        KNeighborsClassifier(n_neighbors=3), Xc, y, cv=KFold(5), scoring="roc_auc"
+    )
+    return float(scores.mean())
+
+
+def run_breast_cancer(methods, seed=0, log=print):
+    """Top-5 features by each method -> KNN ROC AUC; plus all features."""
+    task = breast_cancer()
+    results = {"all features": knn_auc(task.X, task.y)}
+    for method in methods:
+        try:
+            importances = METHODS[method](task.X, task.y, task.kind, seed)
+            results[method] = knn_auc(task.X, task.y, metrics.top_k(importances, 5))
+        except Exception as exc:  # reported in the results
+            results[method] = f"error: {type(exc).__name__}: {exc}"
+        log(f"breast_cancer {method:19s} {results[method]}")
+    return results

@@ -1,0 +1,120 @@
+"""results.json, results.md and plots from one run's results."""
+
+import json
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+TABLES = (
+    ("hit@k (share of the top k that is relevant; mean over seeds)", "hit_at_k", 2),
+    ("score@k (held-out accuracy / R^2 of RF on the top k)", "score_at_k", 3),
+    ("stability (mean pairwise Jaccard of the top k over seeds)", "stability", 2),
+    ("fit time, seconds (mean over seeds)", "fit_seconds", 2),
+)
+
+
+def _cell(row, key, digits):
+    if row is None or key not in row or not np.isfinite(row[key]):
+        return "n/a"
+    return f"{row[key]:.{digits}f}"
+
+
+def _table(summary, tasks, methods, key, digits):
+    index = {(r["task"], r["method"]): r for r in summary}
+    lines = ["| task | " + " | ".join(methods) + " |"]
+    lines.append("|---" * (len(methods) + 1) + "|")
+    for task in tasks:
+        cells = [_cell(index.get((task, m)), key, digits) for m in methods]
+        lines.append(f"| {task} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def _kv_table(title, mapping):
+    lines = [f"### {title}", "", "| quantity | value |", "|---|---|"]
+    for key, value in mapping.items():
+        shown = f"{value:.4g}" if isinstance(value, float) else value
+        lines.append(f"| {key} | {shown} |")
+    return lines + [""]
+
+
+def _scaling_table(points):
+    lines = ["| size | skcancelout s | random forest s | ratio |", "|---|---|---|---|"]
+    for p in points:
+        ratio = p["skcancelout"] / p["random_forest"]
+        lines.append(
+            f"| {p['size']} | {p['skcancelout']:.2f} | {p['random_forest']:.2f} "
+            f"| {ratio:.2f} |"
+        )
+    return lines
+
+
+def markdown(results):
+    meta = results["meta"]
+    lines = ["# skcancelout benchmark results", "", f"Command: `{meta['command']}`"]
+    lines += [f"Seeds: {meta['seeds']}; torch threads: {meta['torch_threads']}."]
+    if meta["skipped"]:
+        lines += [f"Skipped methods: {meta['skipped']}."]
+    summary, tasks, methods = results["summary"], meta["tasks"], meta["methods"]
+    for title, key, digits in TABLES:
+        lines += ["", f"## {title}", ""] + _table(summary, tasks, methods, key, digits)
+    if results.get("breast_cancer"):
+        lines += ["", "## breast cancer: KNN ROC AUC of the top 5", ""]
+        lines += _kv_table("this run", results["breast_cancer"])
+        lines += _kv_table("reference (original CancelOut work)", meta["reference"])
+    for title, section in results.get("speed", {}).items():
+        if isinstance(section, dict):
+            lines += ["", *_kv_table(title, section)]
+        else:
+            lines += ["", f"### {title}", "", *_scaling_table(section)]
+    if results.get("errors"):
+        lines += ["", "## errors", ""] + [f"- {e}" for e in results["errors"]]
+    return "\n".join(lines) + "\n"
+
+
+def plot_hits(summary, tasks, methods, path):
+    index = {(r["task"], r["method"]): r.get("hit_at_k", np.nan) for r in summary}
+    width = 0.8 / max(len(methods), 1)
+    fig, ax = plt.subplots(figsize=(max(8, 1.3 * len(tasks)), 4))
+    for i, method in enumerate(methods):
+        values = [index.get((t, method), np.nan) for t in tasks]
+        ax.bar(np.arange(len(tasks)) + i * width, values, width, label=method)
+    ax.set_xticks(np.arange(len(tasks)) + 0.4 - width / 2, tasks, rotation=30)
+    ax.set_ylabel("hit@k")
+    ax.set_ylim(0, 1.05)
+    ax.legend(fontsize=7, ncols=4)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def plot_scaling(points, xlabel, path):
+    fig, ax = plt.subplots(figsize=(5, 4))
+    sizes = [p["size"] for p in points]
+    for method in ("skcancelout", "random_forest"):
+        ax.plot(sizes, [p[method] for p in points], "o-", label=method)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("fit time, s")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def write(results, out_dir):
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "results.json").write_text(json.dumps(results, indent=1, default=str))
+    (out_dir / "results.md").write_text(markdown(results))
+    meta = results["meta"]
+    plot_hits(
+        results["summary"], meta["tasks"], meta["methods"], out_dir / "hit_at_k.png"
+    )
+    speed = results.get("speed", {})
+    if speed.get("time_vs_n"):
+        plot_scaling(speed["time_vs_n"], "n (d=50)", out_dir / "time_vs_n.png")
+    if speed.get("time_vs_d"):
+        plot_scaling(speed["time_vs_d"], "d (n=2000)", out_dir / "time_vs_d.png")

@@ -1,0 +1,162 @@
+"""Speed and memory of CancelOutSelector, as ratios taken in one run.
+
+Memory probes run in a fresh ``spawn``-ed process so earlier fits in this
+process (freed but still held by ``malloc``) do not hide the growth.
+"""
+
+import multiprocessing
+import os
+import resource
+import time
+
+import numpy as np
+import torch
+from sklearn.datasets import make_classification
+from sklearn.ensemble import RandomForestClassifier
+
+from . import metrics
+from .original_cancelout import original_cancelout
+
+
+def _selector(**params):
+    from skcancelout import CancelOutSelector
+
+    return CancelOutSelector(**params)
+
+
+def _classification(n, d, seed=0):
+    X, y = make_classification(
+        n_samples=n, n_features=d, n_informative=min(10, d // 2), random_state=seed
+    )
+    return X.astype(np.float32), y
+
+
+def _rf_seconds(X, y):
+    forest = RandomForestClassifier(n_estimators=300, n_jobs=-1, random_state=0)
+    return metrics.timed(forest.fit, X, y)[1]
+
+
+def default_fit_ratios(n=2000, d=500):
+    """(a) default fit vs a 300-tree forest and vs the original recipe."""
+    X, y = _classification(n, d)
+    selector, ours = metrics.timed(_selector(random_state=0).fit, X, y)
+    forest = _rf_seconds(X, y)
+    original = metrics.timed(original_cancelout, X, y, "classification", 0)[1]
+    return selector, {
+        "shape": [n, d],
+        "skcancelout_seconds": ours,
+        "random_forest_300_seconds": forest,
+        "original_cancelout_seconds": original,
+        "ratio_to_random_forest": ours / forest,
+        "ratio_to_original": ours / original,
+    }
+
+
+def scaling(sizes, make, cap_seconds, log=print):
+    """Fit time over sizes; stop growing once one fit exceeds ``cap_seconds``."""
+    points = []
+    for size in sizes:
+        X, y = make(size)
+        ours = metrics.timed(_selector(random_state=0).fit, X, y)[1]
+        forest = _rf_seconds(X, y)
+        points.append({"size": size, "skcancelout": ours, "random_forest": forest})
+        log(f"  size={size}: skcancelout {ours:.2f}s, random forest {forest:.2f}s")
+        if max(ours, forest) > cap_seconds:
+            break
+    return points
+
+
+def _model_bytes(selector, d, n_outputs):
+    """float32 parameters + gradients + two Adam moments."""
+    sizes = [d, *selector.hidden_layer_sizes, n_outputs]
+    per_net = d + sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:], strict=True))
+    return 4 * 4 * per_net * selector.n_estimators
+
+
+def _memory_probe(n, d, params):
+    """Runs in a child process: memory of one fit on float32 data."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((n, d), dtype=np.float32)
+    y = (X[:, 0] + X[:, 1] > 0).astype(np.int64)
+    # Warm up first: lazy imports inside the first fit are not the fit's memory.
+    _selector(max_iter=1).fit(X[:100], y[:100])
+    selector = _selector(random_state=0, **params)
+    rss_before_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    _, seconds, traced, rss_growth = metrics.profiled(selector.fit, X, y)
+    rss_after_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return {
+        "shape": [n, d],
+        "params": params,
+        "fit_seconds_under_tracemalloc": seconds,
+        "X_float32_bytes": X.nbytes,
+        "model_bytes": _model_bytes(selector, d, 2),
+        "tracemalloc_peak_bytes": traced,
+        "peak_rss_growth_bytes": rss_growth,
+        "maxrss_growth_bytes": 1024 * max(0, rss_after_kb - rss_before_kb),
+    }
+
+
+def memory_probe(n, d, params=None):
+    """(c)/(e) peak memory of a fit, measured in a fresh process."""
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        out = pool.apply(_memory_probe, (n, d, params or {}))
+    budget = 2 * out["X_float32_bytes"] + out["model_bytes"]
+    out["budget_2x_X_plus_model_bytes"] = budget
+    out["ratio_peak_rss_to_budget"] = out["peak_rss_growth_bytes"] / budget
+    return out
+
+
+def _matmul_seconds(a_shape, b_shape, repeats):
+    a, b = torch.randn(a_shape), torch.randn(b_shape)
+    torch.matmul(a, b)
+    start = time.perf_counter()
+    for _ in range(repeats):
+        torch.matmul(a, b)
+    return (time.perf_counter() - start) / repeats
+
+
+def _layer_shapes(selector, batch, d, n_outputs):
+    """(flops multiplier, a shape, b shape) per layer of one training step."""
+    k = selector.n_estimators
+    sizes = [*selector.hidden_layer_sizes, n_outputs]
+    # First layer: one (batch, d) x (d, K*h) product; forward + weight gradient
+    # (the raw input needs no gradient). Deeper layers: forward + both grads.
+    shapes = [(2, (batch, d), (d, k * sizes[0]))]
+    shapes += [
+        (3, (k, batch, a), (k, a, b))
+        for a, b in zip(sizes[:-1], sizes[1:], strict=True)
+    ]
+    return shapes
+
+
+def _best_matmul_step_seconds(shapes, repeats):
+    """Step time if every product ran at torch.matmul speed (best thread count)."""
+    before = torch.get_num_threads()
+    best = float("inf")
+    try:
+        for threads in sorted({1, os.cpu_count() or 1}):
+            torch.set_num_threads(threads)
+            step = sum(m * _matmul_seconds(a, b, repeats) for m, a, b in shapes)
+            best = min(best, step)
+    finally:
+        torch.set_num_threads(before)
+    return best
+
+
+def throughput(selector, n_train, d, fit_seconds, repeats=50):
+    """(d) achieved training FLOP/s vs torch.matmul at the same shapes."""
+    n_outputs = len(selector.classes_)
+    batch = min(256, n_train) if selector.batch_size == "auto" else selector.batch_size
+    shapes = _layer_shapes(selector, batch, d, n_outputs)
+    step_flops = sum(m * 2 * np.prod(a) * b[-1] for m, a, b in shapes)
+    steps = selector.n_iter_ * int(np.ceil(n_train / batch))
+    flops = float(step_flops) * steps
+    ideal = _best_matmul_step_seconds(shapes, repeats) * steps
+    return {
+        "batch_size": batch,
+        "steps": steps,
+        "training_gflop": flops / 1e9,
+        "achieved_gflops_per_s": flops / fit_seconds / 1e9,
+        "matmul_gflops_per_s": flops / ideal / 1e9,
+        "achieved_over_matmul": ideal / fit_seconds,
+    }
