@@ -1,0 +1,92 @@
+"""sample_weight and class_weight change which features the gates keep."""
+
+import numpy as np
+import pytest
+
+from skcancelout import CancelOutSelector
+
+FAST = dict(hidden_layer_sizes=(16,), n_estimators=3, max_iter=30, random_state=0)
+
+
+def two_regimes(n=400, seed=0):
+    """First half: y from features 0, 1; second half: y from features 2, 3."""
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, 8))
+    half = np.arange(n) < n // 2
+    score = np.where(half, X[:, 0] + X[:, 1], X[:, 2] + X[:, 3])
+    return X, (score > 0).astype(int), half
+
+
+def top2(selector):
+    return set(np.argsort(-selector.feature_importances_)[:2].tolist())
+
+
+def test_zero_weights_act_like_dropping_rows():
+    X, y, first = two_regimes()
+    weighted = CancelOutSelector(**FAST).fit(X, y, sample_weight=first.astype(float))
+    dropped = CancelOutSelector(**FAST).fit(X[first], y[first])
+    assert top2(weighted) == top2(dropped) == {0, 1}
+
+
+def test_upweighting_a_regime_raises_its_features():
+    X, y, first = two_regimes()
+    share = {}
+    for w_first in (1.0, 5.0):
+        weight = np.where(first, w_first, 1.0)
+        imp = (
+            CancelOutSelector(**FAST)
+            .fit(X, y, sample_weight=weight)
+            .feature_importances_
+        )
+        share[w_first] = imp[:2].mean() - imp[2:4].mean()
+    assert share[5.0] > share[1.0] + 0.05
+
+
+def test_partial_fit_sample_weight_zero_ignores_rows():
+    X, y, first = two_regimes(n=1200)
+    # Mixed batches: a batch of only zero weights is rejected.
+    order = np.random.default_rng(0).permutation(1200)
+    X, y, first = X[order], y[order], first[order]
+    selector = CancelOutSelector(**dict(FAST, learning_rate_init=0.05))
+    for _ in range(4):
+        for start in range(0, 1200, 200):
+            rows = slice(start, start + 200)
+            selector.partial_fit(
+                X[rows],
+                y[rows],
+                classes=[0, 1],
+                sample_weight=(~first[rows]).astype(float),
+            )
+    assert top2(selector) == {2, 3}
+
+
+def imbalanced(n=1000, seed=0):
+    """95 % majority split in two sub-classes by features 2, 3; 5 % minority
+    class defined by features 0, 1."""
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, 10))
+    y = np.where(X[:, 2] + X[:, 3] > 0, 0, 1)
+    minority = rng.random(n) < 0.05
+    X[minority, :2] += 2.5
+    y[minority] = 2
+    return X, y
+
+
+def test_balanced_class_weight_moves_ranking_toward_minority_features():
+    X, y = imbalanced()
+    gap = {}
+    for class_weight in (None, "balanced"):
+        imp = (
+            CancelOutSelector(class_weight=class_weight, **FAST)
+            .fit(X, y)
+            .feature_importances_
+        )
+        gap[class_weight] = imp[:2].mean() - imp[2:4].mean()
+    assert gap["balanced"] > gap[None] + 0.02
+
+
+def test_class_weight_needs_classification():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((40, 3))
+    with pytest.raises(ValueError, match="class_weight applies to classification"):
+        CancelOutSelector(class_weight="balanced", **FAST).fit(X, X[:, 0])
