@@ -10,6 +10,7 @@ import warnings
 from numbers import Integral
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import (
     BaseEstimator,
     MetaEstimatorMixin,
@@ -161,7 +162,8 @@ class CancelOutSelectorCV(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
         chosen from the target: ``StandardScaler`` followed by
         ``LogisticRegression`` when `y` holds class labels (one per label,
         through ``OneVsRestClassifier``, for a multilabel indicator `y`), and
-        by ``RidgeCV`` for real values. Pass the model you will use after the selection,
+        by ``RidgeCV`` for real values (the scaler does not center a sparse
+        X). Pass the model you will use after the selection,
         since the best number of features depends on it.
 
     n_features_grid : array-like of int, default=None
@@ -335,8 +337,9 @@ class CancelOutSelectorCV(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Training data.
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data. A sparse X stays sparse (as CSR); the default
+            `estimator` then scales it without centering.
 
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
             Target: class labels, a multilabel indicator matrix, or one or
@@ -352,12 +355,14 @@ class CancelOutSelectorCV(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
         self : object
             Fitted selector.
         """
-        X, y = validate_data(self, X, y, ensure_min_samples=2, multi_output=True)
+        X, y = validate_data(
+            self, X, y, accept_sparse="csr", ensure_min_samples=2, multi_output=True
+        )
         routed = self._route_params(params)
         target_type = type_of_target(y, input_name="y")
         is_classification = target_type in _CLASSIFICATION_TARGETS
         selector = self._make_selector()
-        estimator = self._make_estimator(target_type)
+        estimator = self._make_estimator(target_type, sp.issparse(X))
         scorer = check_scoring(estimator, self.scoring)
         grid = self._make_grid(X.shape[1])
         cv = check_cv(self.cv, y, classifier=is_classification)
@@ -385,7 +390,7 @@ class CancelOutSelectorCV(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
     def _make_selector(self):
         return CancelOutSelector() if self.selector is None else self.selector
 
-    def _make_estimator(self, target_type):
+    def _make_estimator(self, target_type, sparse):
         if self.estimator is not None:
             return self.estimator
         if target_type == "multilabel-indicator":
@@ -394,7 +399,8 @@ class CancelOutSelectorCV(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
             model = LogisticRegression(max_iter=1000)
         else:
             model = RidgeCV()
-        return make_pipeline(StandardScaler(), model)
+        # Centering would densify a sparse X; the models fit an intercept.
+        return make_pipeline(StandardScaler(with_mean=not sparse), model)
 
     def _make_grid(self, n_features):
         if self.n_features_grid is not None:
@@ -512,6 +518,7 @@ class CancelOutSelectorCV(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.target_tags.required = True
+        tags.input_tags.sparse = True
         return tags
 
     def _get_support_mask(self):
