@@ -1,0 +1,213 @@
+"""Faults during fit, and the global state fit must leave as it found it."""
+
+import hashlib
+
+import numpy as np
+import pytest
+import torch
+
+import skcancelout._training as training
+from skcancelout import CancelOutSelector
+
+FAST = dict(max_iter=6, n_estimators=2, hidden_layer_sizes=(8,), random_state=0)
+
+
+@pytest.fixture
+def data():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(60, 5))
+    y = (X[:, 0] - X[:, 1] > 0).astype(int)
+    return X, y
+
+
+def interrupt_at_epoch(monkeypatch, epoch):
+    """Make the epoch number ``epoch`` (1-based) raise KeyboardInterrupt."""
+    real = training.train_epoch
+    calls = []
+
+    def train_epoch(*args, **kwargs):
+        calls.append(None)
+        if len(calls) == epoch:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(training, "train_epoch", train_epoch)
+
+
+def diverge_first_epochs(monkeypatch, n_bad):
+    """The first ``n_bad`` epochs hit a non-finite loss; the rest train."""
+    real = training.train_epoch
+    calls = []
+
+    def train_epoch(*args, **kwargs):
+        calls.append(None)
+        if len(calls) <= n_bad:
+            raise training.DivergedError("loss is not finite")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(training, "train_epoch", train_epoch)
+
+
+def test_diverging_loss_warns_then_names_learning_rate_init(data):
+    X, y = data
+    with pytest.raises(ValueError, match=r"learning_rate_init \(now 1e\+30\)"):
+        with pytest.warns(RuntimeWarning, match="learning rate halved"):
+            CancelOutSelector(**{**FAST, "learning_rate_init": 1e30}).fit(
+                X * 1e30, y[::-1] * 1.5
+            )
+
+
+def test_training_recovers_after_halving_the_learning_rate(data, monkeypatch):
+    # A real loss that diverges at one rate and not at half of it depends on
+    # float rounding; a simulated non-finite loss tests the backoff itself.
+    X, y = data
+    diverge_first_epochs(monkeypatch, n_bad=2)
+    with pytest.warns(RuntimeWarning, match="halved") as record:
+        selector = CancelOutSelector(**FAST).fit(X, y)
+    assert [str(w.message).split("(")[1][:8] for w in record] == [
+        "now 0.5 ",
+        "now 0.25",
+    ]
+    assert selector.n_iter_ == FAST["max_iter"]
+    assert np.all(np.isfinite(selector.loss_curve_))
+    assert selector._optim_state["param_groups"][0]["lr"] < 0.25 * 0.01
+    assert selector.transform(X).shape[0] == len(X)
+
+
+def test_too_many_divergences_give_up_with_advice(data, monkeypatch):
+    X, y = data
+    diverge_first_epochs(monkeypatch, n_bad=100)
+    with pytest.raises(ValueError, match="Lower learning_rate_init"):
+        with pytest.warns(RuntimeWarning, match="halved"):
+            CancelOutSelector(**FAST).fit(X, y)
+
+
+@pytest.mark.parametrize("method", ["fit", "partial_fit"])
+def test_ctrl_c_keeps_a_usable_selector(data, monkeypatch, method):
+    X, y = data
+    epochs = 3 if method == "fit" else 1
+    selector = CancelOutSelector(**FAST)
+    if method == "partial_fit":
+        selector.partial_fit(X, y, classes=[0, 1])
+        selector.partial_fit(X, y)
+    interrupt_at_epoch(monkeypatch, epochs)
+    with pytest.warns(RuntimeWarning, match="interrupted"):
+        getattr(selector, method)(X, y)
+    done = 2  # fit: epochs 1 and 2; partial_fit: the two calls before
+    assert selector.n_iter_ == done == len(selector.loss_curve_)
+    assert np.all(np.isfinite(selector.feature_importances_))
+    assert selector.transform(X).shape == (len(X), selector.get_support().sum())
+    monkeypatch.undo()
+    selector.partial_fit(X, y)
+    assert selector.n_iter_ == done + 1
+
+
+def test_unavailable_cuda_names_the_cpu_fix_before_training(data, monkeypatch):
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA; the error path cannot be reached")
+    X, y = data
+    monkeypatch.setattr(training, "fit_loop", None)  # training must not start
+    for method in ("fit", "partial_fit"):
+        selector = CancelOutSelector(device="cuda", **FAST)
+        kwargs = {"classes": [0, 1]} if method == "partial_fit" else {}
+        with pytest.raises(ValueError, match="device='cpu'"):
+            getattr(selector, method)(X, y, **kwargs)
+        assert not hasattr(selector, "feature_importances_")
+
+
+@pytest.mark.parametrize("n_jobs", [1, -1, None])
+def test_torch_thread_count_and_dtype_restored(data, n_jobs):
+    X, y = data
+    before = torch.get_num_threads()
+    dtype = torch.get_default_dtype()
+    CancelOutSelector(n_jobs=n_jobs, **FAST).fit(X, y)
+    assert torch.get_num_threads() == before
+    assert torch.get_default_dtype() == dtype
+
+
+def test_torch_thread_count_restored_when_fit_fails(data, monkeypatch):
+    X, y = data
+    before = torch.get_num_threads()
+    diverge_first_epochs(monkeypatch, n_bad=100)
+    with pytest.raises(ValueError), pytest.warns(RuntimeWarning):
+        CancelOutSelector(n_jobs=-1, **FAST).fit(X, y)
+    assert torch.get_num_threads() == before
+    interrupt_at_epoch(monkeypatch, 1)
+    with pytest.warns(RuntimeWarning, match="interrupted"):
+        CancelOutSelector(n_jobs=-1, **FAST).fit(X, y)
+    assert torch.get_num_threads() == before
+
+
+def test_float64_torch_default_dtype_is_respected_and_harmless(data):
+    X, y = data
+    reference = CancelOutSelector(**FAST).fit(X, y)
+    previous = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    try:
+        selector = CancelOutSelector(**FAST).fit(X, y)
+        selector.partial_fit(X, y)
+        assert torch.get_default_dtype() == torch.float64
+    finally:
+        torch.set_default_dtype(previous)
+    reference.partial_fit(X, y)
+    np.testing.assert_array_equal(
+        selector.feature_importances_, reference.feature_importances_
+    )
+
+
+def test_global_generators_untouched_by_fit_partial_fit_transform(data):
+    X, y = data
+    np.random.seed(123)
+    torch.manual_seed(123)
+    np_state = np.random.get_state()
+    torch_state = torch.random.get_rng_state()
+    selector = CancelOutSelector(**FAST).fit(X, y)
+    selector.partial_fit(X, y)
+    CancelOutSelector(max_iter=2, n_estimators=2).partial_fit(X, y, classes=[0, 1])
+    selector.transform(X)
+    after = np.random.get_state()
+    assert np_state[0] == after[0] and np.array_equal(np_state[1], after[1])
+    assert np_state[2:] == after[2:]
+    assert torch.equal(torch_state, torch.random.get_rng_state())
+
+
+def _digest(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_memmap_input_is_read_and_never_written(data, tmp_path, dtype):
+    X, y = data
+    path = tmp_path / "X.dat"
+    X.astype(dtype).tofile(path)
+    digest = _digest(path)
+    mapped = np.memmap(path, dtype=dtype, mode="r", shape=X.shape)
+    selector = CancelOutSelector(**FAST).fit(mapped, y)
+    selector.partial_fit(mapped, y)
+    np.testing.assert_array_equal(
+        selector.transform(mapped), mapped[:, selector.get_support()]
+    )
+    reference = CancelOutSelector(**FAST).fit(X.astype(dtype), y)
+    np.testing.assert_array_equal(
+        CancelOutSelector(**FAST).fit(mapped, y).feature_importances_,
+        reference.feature_importances_,
+    )
+    del mapped
+    assert _digest(path) == digest
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_read_only_arrays_are_accepted_and_untouched(data, dtype):
+    X, y = data
+    X = X.astype(dtype)
+    X.setflags(write=False)
+    y = y.copy()
+    y.setflags(write=False)
+    weights = np.linspace(0.5, 2.0, len(y))
+    weights.setflags(write=False)
+    copies = X.copy(), y.copy(), weights.copy()
+    selector = CancelOutSelector(**FAST).fit(X, y, sample_weight=weights)
+    selector.partial_fit(X, y, sample_weight=weights)
+    selector.transform(X)
+    for array, copy in zip((X, y, weights), copies, strict=True):
+        np.testing.assert_array_equal(array, copy)

@@ -1,0 +1,110 @@
+"""Saved selectors load and transform identically; refits and resumes repeat."""
+
+import io
+import pickle
+
+import joblib
+import numpy as np
+import pytest
+
+from skcancelout import CancelOutSelector
+
+FAST = dict(max_iter=3, n_estimators=2, hidden_layer_sizes=(8,), random_state=0)
+# The only types of ours a saved selector holds; skops asks to trust them.
+OUR_TYPES = [
+    "skcancelout._data.ColumnStats",
+    "skcancelout._selector.CancelOutSelector",
+]
+
+
+@pytest.fixture(scope="module")
+def data():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(120, 6))
+    y = np.array(["no", "yes"])[(X[:, 0] + X[:, 1] > 0).astype(int)]
+    return X, y
+
+
+@pytest.fixture(scope="module")
+def fitted(data):
+    X, y = data
+    return CancelOutSelector(max_features=3, **FAST).fit(X, y)
+
+
+def assert_same_selector(restored, original, X):
+    np.testing.assert_array_equal(restored.transform(X), original.transform(X))
+    np.testing.assert_array_equal(
+        restored.feature_importances_, original.feature_importances_
+    )
+    np.testing.assert_array_equal(restored.get_support(), original.get_support())
+    assert restored.get_params() == original.get_params()
+
+
+def test_pickle_round_trip(data, fitted):
+    X, _ = data
+    assert_same_selector(pickle.loads(pickle.dumps(fitted)), fitted, X)
+
+
+def test_joblib_round_trip(data, fitted, tmp_path):
+    X, _ = data
+    path = tmp_path / "selector.joblib"
+    joblib.dump(fitted, path)
+    assert_same_selector(joblib.load(path), fitted, X)
+
+
+def test_skops_round_trip_trusts_only_our_types(data, fitted, tmp_path):
+    sio = pytest.importorskip(
+        "skops.io", reason="skops is the optional 'persist' extra"
+    )
+    X, _ = data
+    path = tmp_path / "selector.skops"
+    sio.dump(fitted, path)
+    untrusted = sio.get_untrusted_types(file=path)
+    assert sorted(untrusted) == OUR_TYPES
+    restored = sio.load(path, trusted=untrusted)
+    assert_same_selector(restored, fitted, X)
+
+
+def test_skops_flags_a_callable_max_features(data):
+    # A callable is code: skops must name it so the user decides to trust it.
+    sio = pytest.importorskip(
+        "skops.io", reason="skops is the optional 'persist' extra"
+    )
+    X, y = data
+    selector = CancelOutSelector(max_features=len, **FAST).fit(X, y)
+    untrusted = sio.get_untrusted_types(data=sio.dumps(selector))
+    assert set(untrusted) - set(OUR_TYPES) == {"builtins.len"}
+
+
+def test_same_random_state_gives_identical_importances(data):
+    X, y = data
+    a = CancelOutSelector(**FAST).fit(X, y)
+    b = CancelOutSelector(**FAST).fit(X, y)
+    np.testing.assert_array_equal(a.feature_importances_, b.feature_importances_)
+    np.testing.assert_array_equal(a.all_importances_, b.all_importances_)
+    assert a.loss_curve_ == b.loss_curve_
+
+
+def test_pickle_mid_stream_gives_bitwise_identical_importances(data):
+    X, y = data
+    batches = np.array_split(np.arange(len(y)), 6)
+
+    straight = CancelOutSelector(**FAST)
+    for rows in batches:
+        straight.partial_fit(X[rows], y[rows], classes=["no", "yes"])
+
+    resumed = CancelOutSelector(**FAST)
+    for rows in batches[:3]:
+        resumed.partial_fit(X[rows], y[rows], classes=["no", "yes"])
+    buffer = io.BytesIO()
+    pickle.dump(resumed, buffer)
+    resumed = pickle.loads(buffer.getvalue())
+    for rows in batches[3:]:
+        resumed.partial_fit(X[rows], y[rows])
+
+    assert resumed.n_iter_ == straight.n_iter_ == 6
+    np.testing.assert_array_equal(
+        resumed.feature_importances_, straight.feature_importances_
+    )
+    np.testing.assert_array_equal(resumed.gate_weights_, straight.gate_weights_)
+    assert resumed.loss_curve_ == straight.loss_curve_
