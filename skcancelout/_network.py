@@ -55,7 +55,9 @@ class GatedEnsemble(nn.Module):
         dtype = torch.float32
         self.gate_activation = gate_activation
         self.gate = nn.Parameter(
-            torch.full((n_estimators, n_features), float(gate_init), device=device)
+            torch.full(
+                (n_estimators, n_features), float(gate_init), dtype=dtype, device=device
+            )
         )
         sizes = [n_features, *hidden_layer_sizes, n_outputs]
         self.weights = nn.ParameterList()

@@ -52,7 +52,7 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
 
     Parameters
     ----------
-    hidden_layer_sizes : tuple of int, default=(32,)
+    hidden_layer_sizes : tuple of int, default=(16,)
         Hidden layer widths of each network; ``()`` makes a gated linear model.
     n_estimators : int, default=8
         Number of networks trained at once. More nets give steadier
@@ -72,10 +72,13 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         values close more gates.
     beta : float, default=0.001
         Strength of the second penalty term.
-    importance_type : {"gate", "gate_weight"}, default="gate"
-        ``"gate"``: the gate value of each feature, in [0, 1] for sigmoid
-        gates. ``"gate_weight"``: the gate times the norm of the feature's
-        first-layer weights, scaled so each net's largest is 1.
+    importance_type : {"gate", "gate_weight"}, default="gate_weight"
+        ``"gate_weight"``: the gate times the norm of the feature's
+        first-layer weights, i.e. how strongly the feature reaches the
+        network, scaled so each net's largest is 1. ``"gate"``: the gate value
+        alone, in [0, 1] for sigmoid gates (the original CancelOut ranking).
+        See the benchmarks in the documentation for the evidence behind the
+        default.
     threshold : str or float, default=None
         Features with importance ``>= threshold`` are kept. A number,
         ``"mean"``, ``"median"`` or a scaled form such as ``"1.5*mean"``.
@@ -85,12 +88,14 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
     max_features : int or callable, default=None
         Keep at most this many features (the most important ones). A callable
         is called with the training X in ``fit`` and must return an int.
-    learning_rate_init : float, default=0.01
+    learning_rate_init : float, default=0.02
         Adam learning rate at the start; it decays along a cosine to 5 % of
         this over ``max_iter`` epochs.
     batch_size : int or "auto", default="auto"
-        Rows per optimizer step; ``"auto"`` is ``min(256, n_samples)``.
-    max_iter : int, default=100
+        Rows per optimizer step; ``"auto"`` is
+        ``min(256, max(32, n_samples // 8))``, about 8 steps per epoch on
+        small data.
+    max_iter : int, default=60
         Maximum number of epochs (passes over the data).
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the data, stop when its loss stops
@@ -117,8 +122,9 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         Torch device used for training, e.g. ``"cuda"``. The fitted selector
         holds NumPy arrays only, so it unpickles and transforms anywhere.
     n_jobs : int, default=None
-        Torch threads used during fit (restored afterwards). None keeps
-        torch's setting; -1 uses all cores.
+        Torch threads used during fit (restored afterwards). None picks one
+        thread for small steps, where thread hand-offs cost more than they
+        save, and all cores for large ones; -1 uses all cores.
 
     Attributes
     ----------
@@ -201,19 +207,19 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
     def __init__(
         self,
         *,
-        hidden_layer_sizes=(32,),
+        hidden_layer_sizes=(16,),
         n_estimators=8,
         gate_activation="sigmoid",
         gate_init=0.0,
         penalty="gates",
         alpha=0.01,
         beta=0.001,
-        importance_type="gate",
+        importance_type="gate_weight",
         threshold=None,
         max_features=None,
-        learning_rate_init=0.01,
+        learning_rate_init=0.02,
         batch_size="auto",
-        max_iter=100,
+        max_iter=60,
         early_stopping=False,
         validation_fraction=0.1,
         n_iter_no_change=10,
@@ -271,9 +277,8 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
             The fitted selector.
         """
         X, y = self._validate_input(X, y, reset=True)
-        sample_weight = self._sample_weights(X, y, sample_weight, classes=None)
         self._set_max_features(X)
-        rng = check_random_state(self.random_state)
+        rng = _check_random_state(self.random_state)
         generator = torch.Generator().manual_seed(int(rng.randint(2**31 - 1)))
         device = self._torch_device()
 
@@ -281,6 +286,8 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         self.mean_, self.scale_ = self._stats.mean, self._stats.scale
         self.n_samples_seen_ = X.shape[0]
         target = self._encode_target(y, fitting=True)
+        # After _encode_target: class_weight needs the task of this y.
+        sample_weight = self._sample_weights(X, y, sample_weight, classes=None)
         rows, shift, scale = float32_rows(X, self._stats)
         data = TrainingData(rows, target, _as_weight_tensor(sample_weight), device)
         train, validation = self._split(data, y, rng)
@@ -316,16 +323,24 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         """
         first = not hasattr(self, "_net_state")
         X, y = self._validate_input(X, y, reset=first)
+        if first and classes is None and _task_of(y) in ("binary", "multiclass"):
+            raise ValueError(
+                "classes must be passed to the first partial_fit call for "
+                "classification, since a batch may miss some classes; e.g. "
+                "partial_fit(X, y, classes=np.unique(y_all))."
+            )
         if first:
             self._set_max_features(X)
-            rng = check_random_state(self.random_state)
+            rng = _check_random_state(self.random_state)
             generator = torch.Generator().manual_seed(int(rng.randint(2**31 - 1)))
         else:
             generator = torch.Generator()
             generator.set_state(torch.from_numpy(self._rng_state.copy()))
-        self._update_stats(X, first)
         target = self._encode_target(y, fitting=first, classes=classes)
         sample_weight = self._sample_weights(X, y, sample_weight, classes=classes)
+        # Only after y and the weights passed their checks, so a rejected
+        # batch leaves the running statistics untouched.
+        self._update_stats(X, first)
         rows, shift, scale = float32_rows(X, self._stats)
         device = self._torch_device()
         data = TrainingData(rows, target, _as_weight_tensor(sample_weight), device)
@@ -354,10 +369,11 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         if y is None:
             X = validate_data(self, X, **common)
         else:
+            # Checked before validate_data, whose message gives no advice.
+            _check_target_values(y)
             X, y = validate_data(
                 self, X, y, multi_output=True, y_numeric=False, **common
             )
-            y = _check_target_values(y)
         if X.shape[1] == 0:
             raise ValueError("X has 0 features; at least one column is needed.")
         return X, y
@@ -430,10 +446,16 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
             return torch.as_tensor(y)
         y = np.asarray(y, dtype=np.float64).reshape(len(y), -1)
         if fitting:
-            self._y_mean = y.mean(axis=0)
-            std = y.std(axis=0)
+            # Divided by the largest |y| first, so targets near 1e300 overflow
+            # neither in the squares of the variance nor in y - mean.
+            top = np.abs(y).max(axis=0)
+            self._y_top = np.where(top > 0, top, 1.0)
+            scaled = y / self._y_top
+            self._y_mean = scaled.mean(axis=0)
+            std = scaled.std(axis=0)
             self._y_scale = np.where(std > 0, std, 1.0)
-        return torch.as_tensor(((y - self._y_mean) / self._y_scale).astype(np.float32))
+        y = (y / self._y_top - self._y_mean) / self._y_scale
+        return torch.as_tensor(y.astype(np.float32))
 
     def _encode_classes(self, y, fitting, classes):
         y = np.ravel(y)
@@ -512,7 +534,10 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         )
 
     def _settings(self, n_samples, max_iter, constant_lr=False):
-        batch = min(256, n_samples) if self.batch_size == "auto" else self.batch_size
+        batch = self.batch_size
+        if batch == "auto":
+            # About 8 steps per epoch on small data, at most 256 rows a step.
+            batch = min(256, max(32, n_samples // 8))
         return TrainingSettings(
             task=self._task,
             batch_size=min(batch, n_samples),
@@ -670,10 +695,28 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
 
 
 # ------------------------------------------------------------------ helpers
+def _check_random_state(random_state):
+    # check_random_state(None) is NumPy's global generator; drawing from it
+    # would move the caller's np.random stream, so None gets fresh entropy.
+    if random_state is None:
+        return np.random.RandomState()
+    return check_random_state(random_state)
+
+
 def _task_of(y):
     if y is None:
         return "reconstruction"
-    kind = type_of_target(y, input_name="y")
+    try:
+        # type_of_target casts floats to int to spot integer labels; targets
+        # near 1e300 make that cast warn although the answer is right.
+        with np.errstate(invalid="ignore", over="ignore"):
+            kind = type_of_target(y, input_name="y")
+    except TypeError as exc:
+        raise ValueError(
+            "y mixes labels that cannot be compared (for example strings and "
+            "None); give every label the same type and drop or impute rows "
+            "with missing labels."
+        ) from exc
     if kind not in _TARGET_TASKS:
         raise ValueError(
             f"Unknown label type: y of type {kind!r} is not supported; pass "
@@ -684,8 +727,17 @@ def _task_of(y):
 
 def _check_target_values(y):
     values = np.asarray(y)
-    if values.dtype.kind in "fc" and not np.all(np.isfinite(values)):
-        raise ValueError("y contains NaN or infinity; drop or impute those rows.")
+    if values.dtype.kind in "fc":
+        missing = not np.all(np.isfinite(values))
+    elif values.dtype.kind == "O":
+        missing = any(
+            v is None or (isinstance(v, float) and not np.isfinite(v))
+            for v in values.ravel()
+        )
+    else:
+        missing = False
+    if missing:
+        raise ValueError("y contains NaN, infinity or None; drop those rows.")
     return y
 
 

@@ -15,6 +15,12 @@ import torch
 import torch.nn.functional as F
 
 TASKS = ("binary", "multiclass", "regression", "multilabel", "reconstruction")
+# Share of the entries of X hidden from the autoencoder in each batch. The
+# network must predict them from the other columns, so a feature's gate pays
+# off only when it carries information shared with other columns; a plain
+# autoencoder instead rewards isolated noise columns, which only their own
+# gate can reconstruct.
+MASK_FRACTION = 0.3
 
 
 class TrainingData:
@@ -65,7 +71,7 @@ class TrainingData:
         return TrainingData(X, target, weight, self.device)
 
 
-def task_loss(task, output, target, x_standardized, sample_weight):
+def task_loss(task, output, target, x_standardized, sample_weight, mask=None):
     """Task loss of each of the K nets, shape (K,).
 
     ``output`` has shape (K, batch, n_outputs). Each net's loss is a (weighted)
@@ -84,7 +90,11 @@ def task_loss(task, output, target, x_standardized, sample_weight):
     elif task == "regression":
         per_sample = (output - target).pow(2).mean(-1)
     elif task == "reconstruction":
-        per_sample = (output - x_standardized).pow(2).mean(-1)
+        error = (output - x_standardized).pow(2)
+        if mask is None:
+            per_sample = error.mean(-1)
+        else:
+            per_sample = (error * mask).sum(-1) / mask.sum(-1).clamp(min=1)
     else:
         raise ValueError(f"unknown task {task!r}")
     if sample_weight is None:
@@ -118,9 +128,9 @@ def train_epoch(model, optimizer, data, settings, generator):
     total, seen = 0.0, 0
     for index in iter_batches(data.n_samples, settings.batch_size, generator):
         x, y, w = data.rows(index)
+        x, x_std, mask = masked_input(model, x, settings.task, generator)
         output = model(x)
-        x_std = model.standardize(x) if settings.task == "reconstruction" else None
-        loss_per_net = task_loss(settings.task, output, y, x_std, w)
+        loss_per_net = task_loss(settings.task, output, y, x_std, w, mask)
         penalty = model.penalty(settings.penalty, settings.alpha, settings.beta)
         loss = loss_per_net.sum() + penalty
         if not torch.isfinite(loss):
@@ -134,16 +144,32 @@ def train_epoch(model, optimizer, data, settings, generator):
     return total / seen / model.n_estimators
 
 
+def masked_input(model, x, task, generator):
+    """(input, target, mask) for one batch; hides entries for reconstruction.
+
+    Hidden entries are set to the column mean (0 once standardized) and only
+    they enter the reconstruction loss. Other tasks get ``(x, None, None)``.
+    """
+    if task != "reconstruction":
+        return x, None, None
+    mask = torch.rand(x.shape, generator=generator) < MASK_FRACTION
+    mask = mask.to(x.device)
+    x_std = model.standardize(x)
+    return torch.where(mask, model.shift, x), x_std, mask.to(x.dtype)
+
+
 @torch.no_grad()
 def evaluate(model, data, settings):
     """Mean task loss per net on ``data`` (no penalty), in batches."""
     total = 0.0
     step = max(settings.batch_size, 4096)
+    # The same entries are hidden at every evaluation, so epochs compare.
+    masks = torch.Generator().manual_seed(0)
     for start in range(0, data.n_samples, step):
         index = torch.arange(start, min(start + step, data.n_samples))
         x, y, w = data.rows(index)
-        x_std = model.standardize(x) if settings.task == "reconstruction" else None
-        loss = task_loss(settings.task, model(x), y, x_std, w).mean()
+        x, x_std, mask = masked_input(model, x, settings.task, masks)
+        loss = task_loss(settings.task, model(x), y, x_std, w, mask).mean()
         share = x.shape[0] if w is None else w.sum()
         total += float(loss) * float(share)
     norm = data.n_samples if data.sample_weight is None else data.sample_weight.sum()

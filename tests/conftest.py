@@ -32,3 +32,12 @@ def informative_regression():
 def small_regression():
     X, y = make_regression(n_samples=120, n_features=6, n_informative=2, random_state=0)
     return X, y
+
+
+@pytest.fixture(autouse=True)
+def _one_blas_thread():
+    """Small BLAS calls run several times faster on one thread here (2 cores)."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        yield

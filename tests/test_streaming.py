@@ -100,7 +100,7 @@ def test_one_pass_ranks_like_fit():
 
 
 def test_importances_follow_concept_drift():
-    selector = CancelOutSelector(learning_rate_init=0.05, alpha=0.05, **FAST)
+    selector = CancelOutSelector(**FAST)
     lead = []
     for X, y in drift_stream(60):
         selector.partial_fit(X, y, classes=[0, 1])

@@ -61,18 +61,17 @@ def test_partial_fit_sample_weight_zero_ignores_rows():
 
 
 def imbalanced(n=1000, seed=0):
-    """95 % majority split in two sub-classes by features 2, 3; 5 % minority
-    class defined by features 0, 1."""
+    """About 3.5 % positives, defined by features 0 and 1; 8 noise columns."""
     rng = np.random.default_rng(seed)
     X = rng.standard_normal((n, 10))
-    y = np.where(X[:, 2] + X[:, 3] > 0, 0, 1)
-    minority = rng.random(n) < 0.05
-    X[minority, :2] += 2.5
-    y[minority] = 2
+    y = (X[:, 0] + 0.5 * X[:, 1] > 2.0).astype(int)
     return X, y
 
 
-def test_balanced_class_weight_moves_ranking_toward_minority_features():
+def test_balanced_class_weight_raises_the_minority_signal_above_noise():
+    # Unweighted, a net that mostly predicts the majority needs the signal
+    # less; balanced weights make the rare class count, so its features
+    # stand further above the noise columns.
     X, y = imbalanced()
     gap = {}
     for class_weight in (None, "balanced"):
@@ -81,8 +80,9 @@ def test_balanced_class_weight_moves_ranking_toward_minority_features():
             .fit(X, y)
             .feature_importances_
         )
-        gap[class_weight] = imp[:2].mean() - imp[2:4].mean()
-    assert gap["balanced"] > gap[None] + 0.02
+        gap[class_weight] = imp[:2].mean() - imp[2:].mean()
+    assert gap[None] > 0
+    assert gap["balanced"] > gap[None] + 0.04
 
 
 def test_class_weight_needs_classification():
