@@ -52,7 +52,7 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
 
     Parameters
     ----------
-    hidden_layer_sizes : tuple of int, default=(16,)
+    hidden_layer_sizes : tuple of int, default=(32, 32)
         Hidden layer widths of each network; ``()`` makes a gated linear model.
     n_estimators : int, default=8
         Number of networks trained at once. More nets give steadier
@@ -207,7 +207,7 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
     def __init__(
         self,
         *,
-        hidden_layer_sizes=(16,),
+        hidden_layer_sizes=(32, 32),
         n_estimators=8,
         gate_activation="sigmoid",
         gate_init=0.0,
