@@ -36,8 +36,12 @@ def small_regression():
 
 @pytest.fixture(autouse=True)
 def _one_blas_thread():
-    """Small BLAS calls run several times faster on one thread here (2 cores)."""
+    """Single-threaded BLAS and OpenMP for every test.
+
+    The tests fit many tiny models; on 2 cores a threaded OpenBLAS spends far
+    longer synchronising its threads than computing on them.
+    """
     from threadpoolctl import threadpool_limits
 
-    with threadpool_limits(limits=1, user_api="blas"):
+    with threadpool_limits(limits=1):
         yield

@@ -9,23 +9,10 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.tree import DecisionTreeRegressor
 from sklearn.utils.estimator_checks import parametrize_with_checks
-from threadpoolctl import threadpool_limits
 
 from skcancelout import CancelOutSelector, CancelOutSelectorCV
 
 INFORMATIVE = [1, 4, 7]
-
-
-@pytest.fixture(autouse=True)
-def one_blas_thread():
-    """Run each test with single-threaded BLAS and OpenMP.
-
-    The CV fits hundreds of tiny downstream models; on 2 cores a threaded
-    OpenBLAS spends ten times longer synchronising its threads than
-    computing on them.
-    """
-    with threadpool_limits(limits=1):
-        yield
 
 
 def make_data(task, n_samples=240, n_features=10, seed=2):

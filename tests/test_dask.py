@@ -3,7 +3,6 @@
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
-from threadpoolctl import threadpool_limits
 
 from skcancelout import CancelOutSelector, CancelOutSelectorCV
 
@@ -16,18 +15,6 @@ da = pytest.importorskip(
 
 INFORMATIVE = [1, 4, 7]
 WEIGHTS = np.array([2.0, -1.5, 1.0])
-
-
-@pytest.fixture(autouse=True)
-def one_blas_thread():
-    """Run each test with single-threaded BLAS and OpenMP.
-
-    The CV fits hundreds of tiny downstream models; on 2 cores a threaded
-    OpenBLAS spends ten times longer synchronising its threads than
-    computing on them.
-    """
-    with threadpool_limits(limits=1):
-        yield
 
 
 def make_rows(n_rows, n_features=10, seed=0):
