@@ -35,9 +35,9 @@ N_FEATURES = 12
 OLD, NEW = [0, 1, 2], [3, 4, 5]
 # Settings compared on the drifting stream; the first is the library default.
 DRIFT_SETTINGS = {
-    "default (lr=0.01, alpha=0.01)": {},
-    "lr=0.05": {"learning_rate_init": 0.05},
+    "default ((32, 32), lr=0.02, alpha=0.01)": {},
     "lr=0.05, alpha=0.05": {"learning_rate_init": 0.05, "alpha": 0.05},
+    "hidden_layer_sizes=(16,)": {"hidden_layer_sizes": (16,)},
 }
 
 
