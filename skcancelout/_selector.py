@@ -278,8 +278,7 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         """
         X, y = self._validate_input(X, y, reset=True)
         self._set_max_features(X)
-        rng = _check_random_state(self.random_state)
-        generator = torch.Generator().manual_seed(int(rng.randint(2**31 - 1)))
+        rng, generator = self._random_sources()
         device = self._torch_device()
 
         self._stats = ColumnStats.from_data(X)
@@ -331,8 +330,7 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
             )
         if first:
             self._set_max_features(X)
-            rng = _check_random_state(self.random_state)
-            generator = torch.Generator().manual_seed(int(rng.randint(2**31 - 1)))
+            _, generator = self._random_sources()
         else:
             generator = torch.Generator()
             generator.set_state(torch.from_numpy(self._rng_state.copy()))
@@ -356,6 +354,11 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
             result = self._run(model, optimizer, data, settings, generator, None)
         self._record(model, optimizer, generator, result, append=not first)
         return self
+
+    def _random_sources(self):
+        """NumPy generator for splits and a local torch generator for training."""
+        rng = _check_random_state(self.random_state)
+        return rng, torch.Generator().manual_seed(int(rng.randint(2**31 - 1)))
 
     # ---------------------------------------------------------- validation
     def _validate_input(self, X, y, reset):

@@ -254,7 +254,7 @@ def fit_loop(model, optimizer, data, settings, generator, validation=None):
             else:
                 stall += 1
             if validation is not None and score <= best_score:
-                best_state = {k: _clone(v) for k, v in model.state_dict().items()}
+                best_state = _model_state(model)
             if stall >= settings.n_iter_no_change:
                 break
     except KeyboardInterrupt:
@@ -276,9 +276,13 @@ def _clone(value):
     return value.detach().clone() if torch.is_tensor(value) else copy.copy(value)
 
 
+def _model_state(model):
+    return {k: _clone(v) for k, v in model.state_dict().items()}
+
+
 def _snapshot(model, optimizer):
     """Copies of the model and optimizer states (tensor clones, no deepcopy)."""
-    model_state = {k: _clone(v) for k, v in model.state_dict().items()}
+    model_state = _model_state(model)
     optim = optimizer.state_dict()
     optim_state = {
         "state": {
