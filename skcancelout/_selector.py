@@ -328,6 +328,14 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
                 "classification, since a batch may miss some classes; e.g. "
                 "partial_fit(X, y, classes=np.unique(y_all))."
             )
+        if self.class_weight == "balanced":
+            raise ValueError(
+                "class_weight='balanced' is not supported by partial_fit: one "
+                "batch does not show the class frequencies of the stream. "
+                "Compute them once, e.g. with "
+                "sklearn.utils.class_weight.compute_class_weight('balanced', "
+                "classes=classes, y=y_all), and pass class_weight as a dict."
+            )
         if first:
             self._set_max_features(X)
             _, generator = self._random_sources()

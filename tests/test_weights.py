@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from sklearn.utils.class_weight import compute_class_weight
 
 from skcancelout import CancelOutSelector
 
@@ -90,3 +91,17 @@ def test_class_weight_needs_classification():
     X = rng.standard_normal((40, 3))
     with pytest.raises(ValueError, match="class_weight applies to classification"):
         CancelOutSelector(class_weight="balanced", **FAST).fit(X, X[:, 0])
+
+
+def test_partial_fit_refuses_balanced_class_weight_and_accepts_a_dict():
+    # One batch cannot tell the class frequencies of a stream (as in
+    # SGDClassifier); a dict computed from all labels works.
+    X, y = imbalanced(n=200)
+    selector = CancelOutSelector(class_weight="balanced", **FAST)
+    with pytest.raises(ValueError, match="pass class_weight as a dict"):
+        selector.partial_fit(X, y, classes=[0, 1])
+    assert not hasattr(selector, "feature_importances_")
+    weights = compute_class_weight("balanced", classes=np.array([0, 1]), y=y)
+    selector.set_params(class_weight=dict(enumerate(weights)))
+    selector.partial_fit(X, y, classes=[0, 1])
+    assert selector.feature_importances_.shape == (X.shape[1],)
