@@ -12,7 +12,9 @@ import scipy.sparse as sp
 import torch
 from sklearn.utils.sparsefuncs import mean_variance_axis, min_max_axis
 
-_CHUNK_ROWS = 8192
+# Entries per chunk of the statistics passes: a chunk's float64 temporary
+# stays near 0.5 MB, small next to X itself.
+_CHUNK_ENTRIES = 2**16
 # Relative variance below which a column counts as constant.
 _CONSTANT_VARIANCE = 1e-20
 # A float32 X is used as is (no copy) only when folding the standardization
@@ -21,9 +23,11 @@ _FOLD_MAX_OFFSET = 1e3
 _FOLD_SCALE_RANGE = (1e-15, 1e15)
 
 
-def _chunks(n_rows):
-    for start in range(0, n_rows, _CHUNK_ROWS):
-        yield slice(start, min(start + _CHUNK_ROWS, n_rows))
+def _chunks(shape):
+    n_rows, n_cols = shape
+    step = max(1, _CHUNK_ENTRIES // max(n_cols, 1))
+    for start in range(0, n_rows, step):
+        yield slice(start, min(start + step, n_rows))
 
 
 class ColumnStats:
@@ -58,16 +62,18 @@ class ColumnStats:
             return cls(absmax, mean, np.sqrt(np.maximum(var, 0.0)))
         n = X.shape[0]
         absmax = np.zeros(X.shape[1])
-        for rows in _chunks(n):
+        for rows in _chunks(X.shape):
             np.maximum(absmax, np.abs(X[rows]).max(axis=0), out=absmax)
         absmax = _safe_absmax(absmax)
         total = np.zeros(X.shape[1])
-        for rows in _chunks(n):
+        for rows in _chunks(X.shape):
             total += (X[rows] / absmax).sum(axis=0)
         mean = total / n
         squares = np.zeros(X.shape[1])
-        for rows in _chunks(n):
-            squares += ((X[rows] / absmax - mean) ** 2).sum(axis=0)
+        for rows in _chunks(X.shape):
+            part = X[rows] / absmax
+            part -= mean
+            squares += np.einsum("ij,ij->j", part, part)
         return cls(absmax, mean, np.sqrt(squares / n))
 
 
@@ -96,7 +102,7 @@ def float32_rows(X, stats):
             rows = torch.from_numpy(np.ascontiguousarray(X))
         return rows, _tensor(stats.mean), _tensor(stats.scale)
     rows = np.empty(X.shape, dtype=np.float32)
-    for part in _chunks(X.shape[0]):
+    for part in _chunks(X.shape):
         rows[part] = (X[part] / stats.absmax - stats.scaled_mean) / stats.scaled_std
     zeros = np.zeros(X.shape[1])
     return torch.from_numpy(rows), _tensor(zeros), _tensor(np.ones_like(zeros))
