@@ -18,19 +18,15 @@ Run from the repository root::
 Writes ``benchmarks/results/streaming.json`` and ``streaming.md``.
 """
 
-import argparse
-import json
-import platform
 import time
-from pathlib import Path
 
 import numpy as np
-import torch
 from sklearn.datasets import make_classification
 
 from skcancelout import CancelOutSelector
 
-RESULTS = Path(__file__).parent / "results"
+from .report import side_benchmark_main
+
 N_FEATURES = 12
 OLD, NEW = [0, 1, 2], [3, 4, 5]
 # Settings compared on the drifting stream; the first is the library default.
@@ -219,23 +215,7 @@ def markdown(result, smoke):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--smoke", action="store_true", help="tiny run, < 30 s")
-    args = parser.parse_args(argv)
-    start = time.perf_counter()
-    result = run(args.smoke)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    payload = {
-        "smoke": args.smoke,
-        "python": platform.python_version(),
-        "torch": torch.__version__,
-        "seconds": time.perf_counter() - start,
-        **result,
-    }
-    (RESULTS / "streaming.json").write_text(json.dumps(payload, indent=2))
-    table = markdown(result, args.smoke)
-    (RESULTS / "streaming.md").write_text(table)
-    print(table)
+    side_benchmark_main("streaming", __doc__.splitlines()[0], run, markdown, argv=argv)
 
 
 if __name__ == "__main__":

@@ -25,20 +25,16 @@ Run from the repository root::
 Writes ``benchmarks/results/unsupervised.json`` and ``unsupervised.md``.
 """
 
-import argparse
-import json
-import platform
 import time
-from pathlib import Path
 
 import numpy as np
-import torch
 from scipy.spatial.distance import cdist
 from sklearn.preprocessing import StandardScaler
 
 from skcancelout import CancelOutSelector
 
-RESULTS = Path(__file__).parent / "results"
+from .report import side_benchmark_main
+
 SEEDS = range(5)
 # (name, n_samples, n_factors, n_informative, n_noise)
 SCENARIOS = [
@@ -218,26 +214,19 @@ def markdown(summary, smoke):
     return "\n".join(lines) + "\n"
 
 
+def _run(smoke):
+    records = run(smoke=smoke)
+    return {"summary": summarise(records), "records": records}
+
+
+def _markdown(result, smoke):
+    return markdown(result["summary"], smoke)
+
+
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--smoke", action="store_true", help="tiny run, < 30 s")
-    args = parser.parse_args(argv)
-    start = time.perf_counter()
-    records = run(smoke=args.smoke)
-    summary = summarise(records)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    payload = {
-        "smoke": args.smoke,
-        "python": platform.python_version(),
-        "torch": torch.__version__,
-        "seconds": time.perf_counter() - start,
-        "summary": summary,
-        "records": records,
-    }
-    (RESULTS / "unsupervised.json").write_text(json.dumps(payload, indent=2))
-    table = markdown(summary, args.smoke)
-    (RESULTS / "unsupervised.md").write_text(table)
-    print(table)
+    side_benchmark_main(
+        "unsupervised", __doc__.splitlines()[0], _run, _markdown, argv=argv
+    )
 
 
 if __name__ == "__main__":

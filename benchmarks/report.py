@@ -118,3 +118,43 @@ def write(results, out_dir):
         plot_scaling(speed["time_vs_n"], "n (d=50)", out_dir / "time_vs_n.png")
     if speed.get("time_vs_d"):
         plot_scaling(speed["time_vs_d"], "d (n=2000)", out_dir / "time_vs_d.png")
+
+
+def side_benchmark_main(name, description, run, to_markdown, argv=None):
+    """Command line of a side benchmark: ``--smoke``, ``--out``, then JSON + table.
+
+    ``run(smoke)`` returns a JSON-ready dict; ``to_markdown(result, smoke)``
+    renders it. ``<name>.json`` and ``<name>.md`` land in ``--out``
+    (``benchmarks/results/`` by default) and the table is printed.
+    """
+    import argparse
+    import platform
+    import time
+    from pathlib import Path
+
+    import torch
+
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--smoke", action="store_true", help="tiny run, < 30 s")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=Path(__file__).parent / "results",
+        help="output directory (default: benchmarks/results)",
+    )
+    args = parser.parse_args(argv)
+    start = time.perf_counter()
+    result = run(args.smoke)
+    out_dir = args.out
+    out_dir.mkdir(parents=True, exist_ok=True)
+    payload = {
+        "smoke": args.smoke,
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "seconds": time.perf_counter() - start,
+        **result,
+    }
+    (out_dir / f"{name}.json").write_text(json.dumps(payload, indent=2))
+    table = to_markdown(result, args.smoke)
+    (out_dir / f"{name}.md").write_text(table)
+    print(table)
