@@ -72,6 +72,14 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         values close more gates.
     beta : float, default=0.001
         Strength of the second penalty term.
+    weight_decay : float, default=0.0
+        L2 penalty on the network weights (not on gates or biases), added to
+        the gradient as in ``torch.optim.Adam``. It stops small networks from
+        fitting noise with irrelevant columns, which helps on small, mostly
+        additive problems (on the diabetes+probes benchmark 0.01 lifts
+        hit@k from 0.16 to 0.46) but hides interactions such as parity or
+        circles (hit@k falls from 1.0 to about 0.1-0.3). Off by default; see
+        "Defaults and evidence" in the user guide.
     importance_type : {"gate", "gate_weight"}, default="gate_weight"
         ``"gate_weight"``: the gate times the norm of the feature's
         first-layer weights, i.e. how strongly the feature reaches the
@@ -179,6 +187,7 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         "penalty": [StrOptions(set(PENALTIES))],
         "alpha": [Interval(numbers.Real, 0, None, closed="left")],
         "beta": [Interval(numbers.Real, 0, None, closed="left")],
+        "weight_decay": [Interval(numbers.Real, 0, None, closed="left")],
         "importance_type": [StrOptions(set(_IMPORTANCE_TYPES))],
         "threshold": [Interval(numbers.Real, None, None, closed="neither"), str, None],
         "max_features": [
@@ -214,6 +223,7 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         penalty="gates",
         alpha=0.01,
         beta=0.001,
+        weight_decay=0.0,
         importance_type="gate_weight",
         threshold=None,
         max_features=None,
@@ -238,6 +248,7 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         self.penalty = penalty
         self.alpha = alpha
         self.beta = beta
+        self.weight_decay = weight_decay
         self.importance_type = importance_type
         self.threshold = threshold
         self.max_features = max_features
@@ -292,7 +303,7 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         train, validation = self._split(data, y, rng)
 
         model = self._build_model(X.shape[1], generator, shift, scale, device)
-        optimizer = torch.optim.Adam(model.parameters(), lr=self.learning_rate_init)
+        optimizer = self._optimizer(model)
         settings = self._settings(train.n_samples, self.max_iter)
         with self._torch_threads(self._step_work(model, settings)):
             result = self._run(model, optimizer, train, settings, generator, validation)
@@ -352,9 +363,11 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         data = TrainingData(rows, target, _as_weight_tensor(sample_weight), device)
 
         model = self._build_model(X.shape[1], generator, shift, scale, device)
-        optimizer = torch.optim.Adam(model.parameters(), lr=self.learning_rate_init)
+        optimizer = self._optimizer(model)
         if not first:
             _load_state(model, optimizer, self._net_state, self._optim_state)
+            # The saved groups carry the old setting; set_params may change it.
+            optimizer.param_groups[1]["weight_decay"] = self.weight_decay
             model.shift.copy_(shift)
             model.inv_scale.copy_(1.0 / scale)
         settings = self._settings(data.n_samples, max_iter=1, constant_lr=True)
@@ -542,6 +555,16 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
             shift=shift,
             scale=scale,
             device=device,
+        )
+
+    def _optimizer(self, model):
+        """Adam; weight decay (if any) on the weight matrices only."""
+        return torch.optim.Adam(
+            [
+                {"params": [model.gate, *model.biases], "weight_decay": 0.0},
+                {"params": list(model.weights), "weight_decay": self.weight_decay},
+            ],
+            lr=self.learning_rate_init,
         )
 
     def _settings(self, n_samples, max_iter, constant_lr=False):

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+import torch
 from sklearn.utils.class_weight import compute_class_weight
 
 from skcancelout import CancelOutSelector
@@ -105,3 +106,41 @@ def test_partial_fit_refuses_balanced_class_weight_and_accepts_a_dict():
     selector.set_params(class_weight=dict(enumerate(weights)))
     selector.partial_fit(X, y, classes=[0, 1])
     assert selector.feature_importances_.shape == (X.shape[1],)
+
+
+def _weight_norm(selector):
+    return sum(
+        float(np.linalg.norm(v))
+        for k, v in selector._net_state.items()
+        if k.startswith("weights.")
+    )
+
+
+def test_weight_decay_shrinks_network_weights_but_not_gates_or_biases():
+    X, y, _ = two_regimes()
+    plain = CancelOutSelector(**FAST).fit(X, y)
+    decayed = CancelOutSelector(weight_decay=0.1, **FAST).fit(X, y)
+    assert _weight_norm(decayed) < 0.8 * _weight_norm(plain)
+    model = decayed._build_model(
+        8, torch.Generator(), torch.zeros(8), torch.ones(8), torch.device("cpu")
+    )
+    decay = {
+        id(param): group["weight_decay"]
+        for group in decayed._optimizer(model).param_groups
+        for param in group["params"]
+    }
+    assert [decay[id(w)] for w in model.weights] == [0.1] * len(model.weights)
+    assert decay[id(model.gate)] == 0.0
+    assert {decay[id(b)] for b in model.biases} == {0.0}
+
+
+def test_partial_fit_follows_a_weight_decay_changed_between_calls():
+    X, y, _ = two_regimes()
+    params = dict(FAST, max_iter=1)
+    steady = CancelOutSelector(**params).partial_fit(X, y, classes=[0, 1])
+    changed = CancelOutSelector(**params).partial_fit(X, y, classes=[0, 1])
+    changed.set_params(weight_decay=1.0)
+    for _ in range(5):
+        steady.partial_fit(X, y)
+        changed.partial_fit(X, y)
+    assert _weight_norm(changed) < 0.9 * _weight_norm(steady)

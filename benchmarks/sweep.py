@@ -1,0 +1,60 @@
+"""hit@k and stability of one CancelOutSelector setting on chosen tasks.
+
+A quick way to test a lever before a full run of the harness::
+
+    python -m benchmarks.sweep '{"weight_decay": 0.01}' diabetes+probes,wine+probes 5
+
+fits ``CancelOutSelector(random_state=seed, **params)`` on the training split
+of each task (as ``benchmarks.run`` does) for seeds 0..n-1 and prints one
+line: ``task=hit@k/stability/mean fit seconds``.
+"""
+
+import argparse
+import json
+import time
+
+import numpy as np
+import torch
+
+from skcancelout import CancelOutSelector
+
+from . import metrics
+from .tasks import TASKS
+
+
+def sweep(params, tasks, n_seeds):
+    """{task: (mean hit@k, stability, mean fit seconds)}."""
+    out = {}
+    for name in tasks:
+        hits, seconds, tops = [], [], []
+        for seed in range(n_seeds):
+            task = TASKS[name](seed)
+            X_train, _, y_train, _ = metrics.split(task.X, task.y, task.kind, seed)
+            selector = CancelOutSelector(random_state=seed, **params)
+            start = time.perf_counter()
+            importances = selector.fit(X_train, y_train).feature_importances_
+            seconds.append(time.perf_counter() - start)
+            hits.append(metrics.hit_at_k(importances, task.relevant_mask))
+            tops.append(metrics.top_k(importances, int(task.relevant_mask.sum())))
+        out[name] = (
+            float(np.mean(hits)),
+            metrics.stability(tops),
+            float(np.mean(seconds)),
+        )
+    return out
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("params", help="JSON dict of CancelOutSelector parameters")
+    parser.add_argument("tasks", help="comma-separated task names")
+    parser.add_argument("seeds", type=int, nargs="?", default=5)
+    args = parser.parse_args(argv)
+    torch.set_num_threads(1)
+    result = sweep(json.loads(args.params), args.tasks.split(","), args.seeds)
+    cells = " ".join(f"{k}={h:.2f}/{s:.2f}/{t:.1f}s" for k, (h, s, t) in result.items())
+    print(args.params, "|", cells, flush=True)
+
+
+if __name__ == "__main__":
+    main()
