@@ -146,7 +146,10 @@ def _best_matmul_step_seconds(shapes, repeats):
 def throughput(selector, n_train, d, fit_seconds, repeats=50):
     """(d) achieved training FLOP/s vs torch.matmul at the same shapes."""
     n_outputs = len(selector.classes_)
-    batch = min(256, n_train) if selector.batch_size == "auto" else selector.batch_size
+    batch = selector.batch_size
+    if batch == "auto":  # the selector's own rule, see CancelOutSelector._settings
+        batch = min(256, max(32, n_train // 8))
+    batch = min(batch, n_train)
     shapes = _layer_shapes(selector, batch, d, n_outputs)
     step_flops = sum(m * 2 * np.prod(a) * b[-1] for m, a, b in shapes)
     steps = selector.n_iter_ * int(np.ceil(n_train / batch))

@@ -211,3 +211,25 @@ def test_read_only_arrays_are_accepted_and_untouched(data, dtype):
     selector.transform(X)
     for array, copy in zip((X, y, weights), copies, strict=True):
         np.testing.assert_array_equal(array, copy)
+
+
+def test_torch_without_fused_adam_falls_back_to_the_plain_optimizer(data, monkeypatch):
+    # Older torch builds (or devices) have no fused Adam; fit must not care,
+    # and the plain optimizer gives the same ranking.
+    X, y = data
+    fused = CancelOutSelector(**FAST).fit(X, y)
+    plain_adam = torch.optim.Adam
+    calls = []
+
+    def adam_without_fused(params, lr, fused=None):
+        calls.append(fused)
+        if fused:
+            raise RuntimeError("`fused=True` requires CUDA")
+        return plain_adam(params, lr=lr)
+
+    monkeypatch.setattr(torch.optim, "Adam", adam_without_fused)
+    plain = CancelOutSelector(**FAST).fit(X, y)
+    assert calls == [True, None]
+    np.testing.assert_allclose(
+        plain.feature_importances_, fused.feature_importances_, atol=1e-4
+    )
