@@ -1,12 +1,17 @@
 """results.json, results.md and plots from one run's results."""
 
+import argparse
 import json
+import platform
+import time
+from pathlib import Path
 
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+import torch  # noqa: E402
 
 TABLES = (
     ("hit@k (share of the top k that is relevant; mean over seeds)", "hit_at_k", 2),
@@ -127,13 +132,6 @@ def side_benchmark_main(name, description, run, to_markdown, argv=None):
     renders it. ``<name>.json`` and ``<name>.md`` land in ``--out``
     (``benchmarks/results/`` by default) and the table is printed.
     """
-    import argparse
-    import platform
-    import time
-    from pathlib import Path
-
-    import torch
-
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--smoke", action="store_true", help="tiny run, < 30 s")
     parser.add_argument(

@@ -14,6 +14,8 @@ import torch
 from sklearn.datasets import make_classification
 from sklearn.ensemble import RandomForestClassifier
 
+from skcancelout._selector import batch_rows
+
 from . import metrics
 from .original_cancelout import original_cancelout
 
@@ -146,10 +148,7 @@ def _best_matmul_step_seconds(shapes, repeats):
 def throughput(selector, n_train, d, fit_seconds, repeats=50):
     """(d) achieved training FLOP/s vs torch.matmul at the same shapes."""
     n_outputs = len(selector.classes_)
-    batch = selector.batch_size
-    if batch == "auto":  # the selector's own rule, see CancelOutSelector._settings
-        batch = min(256, max(32, n_train // 8))
-    batch = min(batch, n_train)
+    batch = batch_rows(selector.batch_size, n_train)
     shapes = _layer_shapes(selector, batch, d, n_outputs)
     step_flops = sum(m * 2 * np.prod(a) * b[-1] for m, a, b in shapes)
     steps = selector.n_iter_ * int(np.ceil(n_train / batch))

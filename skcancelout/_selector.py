@@ -366,8 +366,6 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         optimizer = self._optimizer(model)
         if not first:
             _load_state(model, optimizer, self._net_state, self._optim_state)
-            # The saved groups carry the old setting; set_params may change it.
-            optimizer.param_groups[1]["weight_decay"] = self.weight_decay
             model.shift.copy_(shift)
             model.inv_scale.copy_(1.0 / scale)
         settings = self._settings(data.n_samples, max_iter=1, constant_lr=True)
@@ -574,13 +572,9 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
             return torch.optim.Adam(groups, lr=self.learning_rate_init)
 
     def _settings(self, n_samples, max_iter, constant_lr=False):
-        batch = self.batch_size
-        if batch == "auto":
-            # About 8 steps per epoch on small data, at most 256 rows a step.
-            batch = min(256, max(32, n_samples // 8))
         return TrainingSettings(
             task=self._task,
-            batch_size=min(batch, n_samples),
+            batch_size=batch_rows(self.batch_size, n_samples),
             max_iter=max_iter,
             learning_rate_init=self.learning_rate_init,
             constant_lr=constant_lr,
@@ -735,6 +729,14 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
 
 
 # ------------------------------------------------------------------ helpers
+def batch_rows(batch_size, n_samples):
+    """Rows per optimizer step for ``batch_size`` (an int or ``"auto"``)."""
+    if batch_size == "auto":
+        # About 8 steps per epoch on small data, at most 256 rows a step.
+        batch_size = min(256, max(32, n_samples // 8))
+    return min(batch_size, n_samples)
+
+
 def _check_random_state(random_state):
     # check_random_state(None) is NumPy's global generator; drawing from it
     # would move the caller's np.random stream, so None gets fresh entropy.
@@ -859,6 +861,14 @@ def _load_state(model, optimizer, net_state, optim_state):
         }
         for key, entry in optim_state["state"].items()
     }
+    # The saved groups carry the settings of the previous call; keep the
+    # current ones (set_params may have changed e.g. weight_decay).
+    current = [
+        {k: v for k, v in group.items() if k != "params"}
+        for group in optimizer.param_groups
+    ]
     optimizer.load_state_dict(
         {"state": state, "param_groups": optim_state["param_groups"]}
     )
+    for group, settings in zip(optimizer.param_groups, current, strict=True):
+        group.update(settings)
