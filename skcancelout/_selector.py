@@ -33,6 +33,9 @@ _TARGET_TASKS = {
     "multilabel-indicator": "multilabel",
 }
 _IMPORTANCE_TYPES = ("gate", "gate_weight")
+_TASK_OPTIONS = ("auto", "classification", "regression")
+# With task="auto", a float y with more distinct values than this is continuous.
+_MAX_AUTO_CLASSES = 20
 # Multiply-adds of one first-layer step above which extra torch threads pay off.
 _THREADED_WORK = 4_000_000
 
@@ -52,6 +55,13 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
 
     Parameters
     ----------
+    task : {"auto", "classification", "regression"}, default="auto"
+        What the networks learn from y. ``"auto"`` follows scikit-learn's
+        ``type_of_target`` (class labels, multilabel indicators or continuous
+        targets; no y means unsupervised selection), except that a float y
+        with more than 20 distinct values is read as continuous even when
+        every value is a whole number, as the diabetes scores are. Set it to
+        say so explicitly, e.g. ``"regression"`` for integer counts.
     hidden_layer_sizes : tuple of int, default=(32, 32)
         Hidden layer widths of each network; ``()`` makes a gated linear model.
     n_estimators : int, default=8
@@ -180,6 +190,7 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
     """
 
     _parameter_constraints = {
+        "task": [StrOptions(set(_TASK_OPTIONS))],
         "hidden_layer_sizes": ["array-like"],
         "n_estimators": [Interval(numbers.Integral, 1, None, closed="left")],
         "gate_activation": [StrOptions(set(GATE_ACTIVATIONS))],
@@ -216,6 +227,7 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
     def __init__(
         self,
         *,
+        task="auto",
         hidden_layer_sizes=(32, 32),
         n_estimators=8,
         gate_activation="sigmoid",
@@ -241,6 +253,7 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         device="cpu",
         n_jobs=None,
     ):
+        self.task = task
         self.hidden_layer_sizes = hidden_layer_sizes
         self.n_estimators = n_estimators
         self.gate_activation = gate_activation
@@ -333,7 +346,8 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         """
         first = not hasattr(self, "_net_state")
         X, y = self._validate_input(X, y, reset=first)
-        if first and classes is None and _task_of(y) in ("binary", "multiclass"):
+        first_task = _task_of(y, self.task, classes) if first else None
+        if first and classes is None and first_task in ("binary", "multiclass"):
             raise ValueError(
                 "classes must be passed to the first partial_fit call for "
                 "classification, since a batch may miss some classes; e.g. "
@@ -451,7 +465,7 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
     def _encode_target(self, y, fitting, classes=None):
         """Targets as a torch tensor; sets ``_task`` (and ``classes_``)."""
         if fitting:
-            self._task = _task_of(y)
+            self._task = _task_of(y, self.task, classes)
         elif y is None and self._task != "reconstruction":
             raise ValueError("This selector was fitted with y; pass y again.")
         task = self._task
@@ -745,9 +759,23 @@ def _check_random_state(random_state):
     return check_random_state(random_state)
 
 
-def _task_of(y):
+def _task_of(y, task="auto", classes=None):
+    """The training task for target ``y`` under the ``task`` parameter."""
     if y is None:
+        if task != "auto":
+            raise ValueError(
+                f"task={task!r} needs y; call fit(X) with task='auto' for "
+                "unsupervised selection."
+            )
         return "reconstruction"
+    if task == "regression":
+        if classes is not None:
+            raise ValueError("classes is for classification; task='regression'.")
+        if not _is_numeric(np.asarray(y).dtype):
+            raise ValueError(
+                f"task='regression' needs a numeric y; got dtype {np.asarray(y).dtype}."
+            )
+        return "regression"
     try:
         # type_of_target casts floats to int to spot integer labels; targets
         # near 1e300 make that cast warn although the answer is right.
@@ -759,12 +787,32 @@ def _task_of(y):
             "None); give every label the same type and drop or impute rows "
             "with missing labels."
         ) from exc
+    if task == "classification" or classes is not None:
+        if kind == "continuous":
+            raise ValueError(
+                "task='classification' needs class labels, but y is "
+                "continuous; use task='regression' or 'auto'."
+            )
+    elif kind == "multiclass" and _looks_continuous(y):
+        return "regression"
     if kind not in _TARGET_TASKS:
         raise ValueError(
             f"Unknown label type: y of type {kind!r} is not supported; pass "
-            "class labels, a multilabel indicator matrix or continuous targets."
+            "class labels, a multilabel indicator matrix or continuous targets "
+            "(task='regression' for several whole-number targets)."
         )
     return _TARGET_TASKS[kind]
+
+
+def _looks_continuous(y):
+    """A float y with many distinct whole numbers is a measurement, not labels.
+
+    scikit-learn's ``type_of_target`` calls any whole-number y "multiclass",
+    so e.g. the diabetes progression scores (214 distinct values) would train
+    a 214-class classifier on 442 rows.
+    """
+    values = np.asarray(y)
+    return values.dtype.kind == "f" and np.unique(values).size > _MAX_AUTO_CLASSES
 
 
 def _check_target_values(y):

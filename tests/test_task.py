@@ -1,0 +1,89 @@
+"""The ``task`` parameter and how "auto" reads y."""
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_diabetes
+
+from skcancelout import CancelOutSelector
+
+FAST = dict(max_iter=15, n_estimators=2, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def whole_number_regression():
+    """y is a score rounded to whole numbers: 60+ distinct float values."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(200, 8))
+    y = np.round(20 * X[:, 0] - 10 * X[:, 1] + rng.normal(size=200))
+    return X, y.astype(float)
+
+
+def test_auto_reads_many_whole_float_values_as_regression(whole_number_regression):
+    X, y = whole_number_regression
+    auto = CancelOutSelector(**FAST).fit(X, y)
+    explicit = CancelOutSelector(task="regression", **FAST).fit(X, y)
+    assert not hasattr(auto, "classes_")
+    np.testing.assert_array_equal(
+        auto.feature_importances_, explicit.feature_importances_
+    )
+
+
+def test_auto_keeps_float_labels_as_classes():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(120, 5))
+    y = (X[:, 0] > 0).astype(float)
+    selector = CancelOutSelector(**FAST).fit(X, y)
+    np.testing.assert_array_equal(selector.classes_, [0.0, 1.0])
+
+
+def test_regression_can_be_forced_on_integer_targets():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(150, 5))
+    y = (X[:, 0] > 0).astype(int) + (X[:, 1] > 0).astype(int)  # 0, 1, 2
+    selector = CancelOutSelector(task="regression", **FAST).fit(X, y)
+    assert not hasattr(selector, "classes_")
+    assert set(np.argsort(-selector.feature_importances_)[:2]) == {0, 1}
+
+
+def test_classification_can_be_forced_on_many_whole_float_values(
+    whole_number_regression,
+):
+    X, y = whole_number_regression
+    selector = CancelOutSelector(task="classification", **FAST).fit(X, y)
+    np.testing.assert_array_equal(selector.classes_, np.unique(y))
+
+
+def test_diabetes_scores_are_regression_and_rank_the_known_signal():
+    """bmi (2) and s5 (8) carry the most signal among diabetes' columns."""
+    X, y = load_diabetes(return_X_y=True)
+    selector = CancelOutSelector(random_state=0).fit(X, y)
+    assert not hasattr(selector, "classes_")
+    assert {2, 8} <= set(np.argsort(-selector.feature_importances_)[:3])
+
+
+@pytest.mark.parametrize(
+    "task, y, message",
+    [
+        ("classification", np.linspace(0, 1, 40), "needs class labels"),
+        ("regression", np.array(["a", "b"] * 20), "needs a numeric y"),
+        ("regression", None, "needs y"),
+        ("classification", None, "needs y"),
+    ],
+)
+def test_task_mismatch_errors_say_what_to_change(task, y, message):
+    X = np.random.RandomState(0).normal(size=(40, 3))
+    with pytest.raises(ValueError, match=message):
+        CancelOutSelector(task=task, **FAST).fit(X, y)
+
+
+def test_partial_fit_follows_task():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(80, 4))
+    y = np.round(10 * X[:, 0])
+    selector = CancelOutSelector(task="regression", **FAST)
+    selector.partial_fit(X, y)
+    assert not hasattr(selector, "classes_")
+    with pytest.raises(ValueError, match="classes is for classification"):
+        CancelOutSelector(task="regression", **FAST).partial_fit(
+            X, y, classes=np.unique(y)
+        )
