@@ -90,6 +90,14 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         hit@k from 0.16 to 0.46) but hides interactions such as parity or
         circles (hit@k falls from 1.0 to about 0.1-0.3). Off by default; see
         "Defaults and evidence" in the user guide.
+    first_layer_decay : float, default=0.003
+        Extra L2 penalty on the first-layer weights, the ones each gate
+        scales (added to ``weight_decay`` there). Without it a network can
+        undo a closing gate by growing that feature's weights, and the rows
+        of unused features keep their random start, so gates and weights
+        disagree about what is used. The default lifts sparse-linear hit@k
+        from 0.84 to 0.96 and leaves parity, circles and hastie at 1.0;
+        0.005 and above start to hide the parity interaction.
     importance_type : {"gate", "gate_weight"}, default="gate_weight"
         ``"gate_weight"``: the gate times the norm of the feature's
         first-layer weights, i.e. how strongly the feature reaches the
@@ -199,6 +207,7 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         "alpha": [Interval(numbers.Real, 0, None, closed="left")],
         "beta": [Interval(numbers.Real, 0, None, closed="left")],
         "weight_decay": [Interval(numbers.Real, 0, None, closed="left")],
+        "first_layer_decay": [Interval(numbers.Real, 0, None, closed="left")],
         "importance_type": [StrOptions(set(_IMPORTANCE_TYPES))],
         "threshold": [Interval(numbers.Real, None, None, closed="neither"), str, None],
         "max_features": [
@@ -236,6 +245,7 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         alpha=0.01,
         beta=0.001,
         weight_decay=0.0,
+        first_layer_decay=0.003,
         importance_type="gate_weight",
         threshold=None,
         max_features=None,
@@ -262,6 +272,7 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         self.alpha = alpha
         self.beta = beta
         self.weight_decay = weight_decay
+        self.first_layer_decay = first_layer_decay
         self.importance_type = importance_type
         self.threshold = threshold
         self.max_features = max_features
@@ -570,7 +581,7 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         )
 
     def _optimizer(self, model):
-        """Adam; weight decay (if any) on the weight matrices only.
+        """Adam; weight decay on the weight matrices only, more on the first.
 
         The fused implementation (one kernel for all parameters) is used
         where this torch build has it for the device; it saves the many small
@@ -578,7 +589,11 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         """
         groups = [
             {"params": [model.gate, *model.biases], "weight_decay": 0.0},
-            {"params": list(model.weights), "weight_decay": self.weight_decay},
+            {"params": list(model.weights[1:]), "weight_decay": self.weight_decay},
+            {
+                "params": [model.weights[0]],
+                "weight_decay": self.weight_decay + self.first_layer_decay,
+            },
         ]
         try:
             return torch.optim.Adam(groups, lr=self.learning_rate_init, fused=True)

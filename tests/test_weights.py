@@ -73,12 +73,14 @@ def imbalanced(n=1000, seed=0):
 def test_balanced_class_weight_raises_the_minority_signal_above_noise():
     # Unweighted, a net that mostly predicts the majority needs the signal
     # less; balanced weights make the rare class count, so its features
-    # stand further above the noise columns.
+    # stand further above the noise columns. first_layer_decay is off: it
+    # pushes the noise rows to zero in both fits, which hides the difference
+    # this test is about.
     X, y = imbalanced()
     gap = {}
     for class_weight in (None, "balanced"):
         imp = (
-            CancelOutSelector(class_weight=class_weight, **FAST)
+            CancelOutSelector(class_weight=class_weight, first_layer_decay=0.0, **FAST)
             .fit(X, y)
             .feature_importances_
         )
@@ -129,7 +131,9 @@ def test_weight_decay_shrinks_network_weights_but_not_gates_or_biases():
         for group in decayed._optimizer(model).param_groups
         for param in group["params"]
     }
-    assert [decay[id(w)] for w in model.weights] == [0.1] * len(model.weights)
+    first, *rest = model.weights
+    assert decay[id(first)] == pytest.approx(0.1 + decayed.first_layer_decay)
+    assert [decay[id(w)] for w in rest] == [0.1] * len(rest)
     assert decay[id(model.gate)] == 0.0
     assert {decay[id(b)] for b in model.biases} == {0.0}
 
@@ -144,3 +148,22 @@ def test_partial_fit_follows_a_weight_decay_changed_between_calls():
         steady.partial_fit(X, y)
         changed.partial_fit(X, y)
     assert _weight_norm(changed) < 0.9 * _weight_norm(steady)
+
+
+@pytest.mark.parametrize("seed", [0, 2])
+def test_first_layer_decay_lifts_weak_linear_signal_above_noise(seed):
+    # Noise-free y = X[:, :8] @ coef with two weak coefficients (1.0, 0.7).
+    # Without the decay, unused features keep their random first-layer rows
+    # and the weak ones drown among them (these seeds miss one of the 8).
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((300, 60))
+    y = X[:, :8] @ np.array([8, 7, 6, 5, 4, 3, 1.0, 0.7])
+    margin = {}
+    for decay in (0.0, 0.003):
+        imp = (
+            CancelOutSelector(first_layer_decay=decay, random_state=seed)
+            .fit(X, y)
+            .feature_importances_
+        )
+        margin[decay] = imp[6:8].min() / imp[8:].max()
+    assert margin[0.0] < 1 < margin[0.003]
