@@ -211,7 +211,7 @@ def fit_loop(model, optimizer, data, settings, generator, validation=None):
     """
     result = LoopResult()
     best_score, best_state, stall = np.inf, None, 0
-    good_model, good_optim = _snapshot(model, optimizer)
+    good = _Checkpoint(model, optimizer)
     lr_factor = 1.0
     start = time.perf_counter()
     try:
@@ -225,8 +225,7 @@ def fit_loop(model, optimizer, data, settings, generator, validation=None):
                     raise
                 result.backoffs += 1
                 lr_factor /= 2
-                model.load_state_dict(good_model)
-                optimizer.load_state_dict(good_optim)
+                good.restore(model, optimizer)
                 warnings.warn(
                     "The training loss became NaN or infinite; restarting the "
                     f"epoch with the learning rate halved (now {lr_factor:g} x "
@@ -236,7 +235,7 @@ def fit_loop(model, optimizer, data, settings, generator, validation=None):
                     stacklevel=4,
                 )
                 continue
-            good_model, good_optim = _snapshot(model, optimizer)
+            good.save(model, optimizer)
             result.n_iter += 1
             result.loss_curve.append(loss)
             if settings.keep_gate_history:
@@ -254,7 +253,7 @@ def fit_loop(model, optimizer, data, settings, generator, validation=None):
             else:
                 stall += 1
             if validation is not None and score <= best_score:
-                best_state = _model_state(model)
+                best_state = _copy_into(best_state, model.state_dict())
             if stall >= settings.n_iter_no_change:
                 break
     except KeyboardInterrupt:
@@ -266,7 +265,7 @@ def fit_loop(model, optimizer, data, settings, generator, validation=None):
             stacklevel=3,
         )
         if best_state is None:
-            model.load_state_dict(good_model)
+            good.restore(model, optimizer)
     if best_state is not None:
         model.load_state_dict(best_state)
     return result
@@ -276,22 +275,62 @@ def _clone(value):
     return value.detach().clone() if torch.is_tensor(value) else copy.copy(value)
 
 
-def _model_state(model):
-    return {k: _clone(v) for k, v in model.state_dict().items()}
+def _copy_into(buffers, state):
+    """Copy the tensors of ``state`` (a flat dict) into ``buffers``.
+
+    Buffers of the right shape are reused, so saving a state every epoch
+    allocates memory once instead of every time; others are cloned.
+    """
+    if buffers is None:
+        buffers = {}
+    for key, value in state.items():
+        held = buffers.get(key)
+        if (
+            torch.is_tensor(value)
+            and torch.is_tensor(held)
+            and held.shape == value.shape
+            and held.dtype == value.dtype
+        ):
+            held.copy_(value.detach())
+        else:
+            buffers[key] = _clone(value)
+    return buffers
 
 
-def _snapshot(model, optimizer):
-    """Copies of the model and optimizer states (tensor clones, no deepcopy)."""
-    model_state = _model_state(model)
-    optim = optimizer.state_dict()
-    optim_state = {
-        "state": {
-            key: {name: _clone(v) for name, v in entry.items()}
+class _Checkpoint:
+    """The last good model and optimizer state, for the NaN backoff.
+
+    Saved after every epoch into the same buffers (no new allocation once
+    the optimizer state exists); restored by copying, so training never
+    writes into the checkpoint.
+    """
+
+    def __init__(self, model, optimizer):
+        self.model_state = None
+        self.optim_state = {}
+        self.param_groups = None
+        self.save(model, optimizer)
+
+    def save(self, model, optimizer):
+        self.model_state = _copy_into(self.model_state, model.state_dict())
+        optim = optimizer.state_dict()
+        self.optim_state = {
+            key: _copy_into(self.optim_state.get(key), entry)
             for key, entry in optim["state"].items()
-        },
-        "param_groups": [dict(group) for group in optim["param_groups"]],
-    }
-    return model_state, optim_state
+        }
+        self.param_groups = [dict(group) for group in optim["param_groups"]]
+
+    def restore(self, model, optimizer):
+        model.load_state_dict(self.model_state)
+        optimizer.load_state_dict(
+            {
+                "state": {
+                    key: {name: _clone(v) for name, v in entry.items()}
+                    for key, entry in self.optim_state.items()
+                },
+                "param_groups": [dict(group) for group in self.param_groups],
+            }
+        )
 
 
 def _log_epoch(model, result, loss, validation, start, settings):
