@@ -76,8 +76,20 @@ class GatedEnsemble(nn.Module):
                     )
                 )
             )
-        self.register_buffer("shift", shift.to(device=device, dtype=dtype))
-        self.register_buffer("inv_scale", (1.0 / scale).to(device=device, dtype=dtype))
+        self.register_buffer(
+            "shift", torch.empty_like(shift, device=device, dtype=dtype)
+        )
+        self.register_buffer(
+            "inv_scale", torch.empty_like(scale, device=device, dtype=dtype)
+        )
+        self.set_standardization(shift, scale)
+
+    def set_standardization(self, shift, scale):
+        """Use ``(x - shift) / scale`` as the standardized input from now on."""
+        with torch.no_grad():
+            self.shift.copy_(shift)
+            self.inv_scale.copy_(1.0 / scale)
+        self.has_shift = bool(torch.any(self.shift != 0))
 
     @property
     def n_estimators(self):
@@ -93,19 +105,26 @@ class GatedEnsemble(nn.Module):
         """Standardized input, as the gates see it (used as autoencoder target)."""
         return (x - self.shift) * self.inv_scale
 
+    def center(self, x, inplace=False):
+        """``x - shift``; in place when the caller owns ``x`` (a fresh batch)."""
+        if not self.has_shift:
+            return x
+        return x.sub_(self.shift) if inplace else x - self.shift
+
     def forward(self, x):
-        """Outputs of shape (K, batch, n_outputs) for raw rows x (batch, d)."""
+        """Outputs of shape (K, batch, n_outputs) for centered rows x (batch, d).
+
+        ``x`` must already be centered with :meth:`center`; the division by
+        the scale happens inside, folded into the first-layer weights.
+        """
         k = self.n_estimators
         w_first = self.weights[0]
         scaled_gates = self.gates() * self.inv_scale  # (K, d)
         w_eff = w_first * scaled_gates.unsqueeze(-1)  # (K, d, h)
-        b_eff = self.biases[0] - torch.bmm(
-            (scaled_gates * self.shift).unsqueeze(1), w_first
-        )  # (K, 1, h)
         hidden = w_first.shape[-1]
         # One (batch, d) x (d, K*h) product serves all K first layers.
         h = x @ w_eff.permute(1, 0, 2).reshape(x.shape[1], k * hidden)
-        h = h.view(x.shape[0], k, hidden).transpose(0, 1) + b_eff
+        h = h.view(x.shape[0], k, hidden).transpose(0, 1) + self.biases[0]
         for weight, bias in zip(self.weights[1:], self.biases[1:], strict=True):
             h = torch.baddbmm(bias, torch.relu(h), weight)
         return h

@@ -391,8 +391,7 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         optimizer = self._optimizer(model)
         if not first:
             _load_state(model, optimizer, self._net_state, self._optim_state)
-            model.shift.copy_(shift)
-            model.inv_scale.copy_(1.0 / scale)
+            model.set_standardization(shift, scale)
         settings = self._settings(data.n_samples, max_iter=1, constant_lr=True)
         with self._torch_threads(self._step_work(model, settings)):
             result = self._run(model, optimizer, data, settings, generator, None)

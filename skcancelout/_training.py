@@ -129,7 +129,9 @@ def train_epoch(model, optimizer, data, settings, generator):
     for index in iter_batches(data.n_samples, settings.batch_size, generator):
         x, y, w = data.rows(index)
         x, x_std, mask = masked_input(model, x, settings.task, generator)
-        output = model(x)
+        # A gathered batch is our own copy; the whole X (one batch) is not.
+        fresh = index is not None or mask is not None
+        output = model(model.center(x, inplace=fresh))
         loss_per_net = task_loss(settings.task, output, y, x_std, w, mask)
         penalty = model.penalty(settings.penalty, settings.alpha, settings.beta)
         loss = loss_per_net.sum() + penalty
@@ -169,7 +171,8 @@ def evaluate(model, data, settings):
         index = torch.arange(start, min(start + step, data.n_samples))
         x, y, w = data.rows(index)
         x, x_std, mask = masked_input(model, x, settings.task, masks)
-        loss = task_loss(settings.task, model(x), y, x_std, w, mask).mean()
+        output = model(model.center(x, inplace=True))
+        loss = task_loss(settings.task, output, y, x_std, w, mask).mean()
         share = x.shape[0] if w is None else w.sum()
         total += float(loss) * float(share)
     norm = data.n_samples if data.sample_weight is None else data.sample_weight.sum()

@@ -114,3 +114,26 @@ def test_diverging_loss_is_reported_with_advice(data):
     with pytest.raises(ValueError, match="learning_rate_init"):
         with pytest.warns(RuntimeWarning, match="halved"):
             CancelOutSelector(learning_rate_init=1e30, **FAST).fit(X, y[::-1] * 1.5)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("n_samples", [30, 600])  # one batch / several
+@pytest.mark.parametrize("supervised", [True, False])
+def test_fit_never_writes_to_the_callers_arrays(dtype, n_samples, supervised):
+    # float32 X of ordinary scale is shared with torch, not copied; the
+    # centering of each batch must happen on copies only.
+    rng = np.random.default_rng(0)
+    X = (rng.standard_normal((n_samples, 6)) * 3 + 5).astype(dtype)
+    y = (X[:, 0] > 5).astype(int) if supervised else None
+    X_before = X.copy()
+    y_before = None if y is None else y.copy()
+    params = dict(max_iter=3, n_estimators=2, random_state=0)
+    selector = CancelOutSelector(early_stopping=supervised, **params).fit(X, y)
+    if supervised:
+        selector.partial_fit(X, y)
+    else:
+        selector.partial_fit(X)
+    selector.transform(X)
+    np.testing.assert_array_equal(X, X_before)
+    if supervised:
+        np.testing.assert_array_equal(y, y_before)
