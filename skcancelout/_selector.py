@@ -803,9 +803,10 @@ def _task_of(y, task="auto", classes=None):
         ) from exc
     if task == "classification" or classes is not None:
         if kind == "continuous":
+            asked = "task='classification'" if classes is None else "classes="
             raise ValueError(
-                "task='classification' needs class labels, but y is "
-                "continuous; use task='regression' or 'auto'."
+                f"{asked} needs class labels, but y is continuous; use "
+                "task='regression' (or 'auto' without classes)."
             )
     elif kind == "multiclass" and _looks_continuous(y):
         return "regression"

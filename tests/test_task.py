@@ -87,3 +87,9 @@ def test_partial_fit_follows_task():
         CancelOutSelector(task="regression", **FAST).partial_fit(
             X, y, classes=np.unique(y)
         )
+
+
+def test_classes_with_a_continuous_y_names_classes_in_the_error():
+    X = np.random.RandomState(0).normal(size=(40, 3))
+    with pytest.raises(ValueError, match="classes= needs class labels"):
+        CancelOutSelector(**FAST).partial_fit(X, np.linspace(0, 1, 40), classes=[0, 1])
