@@ -1,12 +1,15 @@
 """Quality, time and memory measurements.
 
-Memory is measured two ways because torch's CPU tensors are allocated with
+Memory is measured three ways because torch's CPU tensors are allocated with
 ``malloc`` outside Python's allocator: ``tracemalloc`` sees NumPy and Python
-objects only, so :class:`PeakRSS` also samples the resident set size from
-``/proc/self/statm`` in a background thread and reports its growth over the
-value at the start of the measurement.
+objects only, so :class:`PeakRSS` also samples, in a background thread, the
+resident set size from ``/proc/self/statm`` and the bytes that malloc has
+handed out and not taken back (glibc's ``mallinfo2``), and reports the growth
+of each over its value at the start of the measurement.
 """
 
+import ctypes
+import ctypes.util
 import itertools
 import os
 import threading
@@ -51,23 +54,75 @@ def stability(selected_sets):
     return float(np.mean(pairs)) if pairs else float("nan")
 
 
+class _MallInfo2(ctypes.Structure):
+    _fields_ = [
+        (name, ctypes.c_size_t)
+        for name in (
+            "arena",
+            "ordblks",
+            "smblks",
+            "hblks",
+            "hblkhd",
+            "usmblks",
+            "fsmblks",
+            "uordblks",
+            "fordblks",
+            "keepcost",
+        )
+    ]
+
+
+def _load_mallinfo2():
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        function = libc.mallinfo2
+    except (OSError, AttributeError):  # not glibc >= 2.33
+        return None
+    function.restype = _MallInfo2
+    return function
+
+
+_MALLINFO2 = _load_mallinfo2()
+
+
+def live_heap_bytes():
+    """Bytes handed out by malloc and not yet freed (glibc only, else None).
+
+    Counts NumPy and torch CPU tensors alike, but not memory the allocator
+    keeps after a free, so it is the live size of the data, not the RSS.
+    """
+    if _MALLINFO2 is None:
+        return None
+    info = _MALLINFO2()
+    return info.uordblks + info.hblkhd
+
+
 def _rss_bytes():
     with open("/proc/self/statm") as f:
         return int(f.read().split()[1]) * _PAGE
 
 
 class PeakRSS:
-    """Context manager: peak growth of the resident set size, sampled."""
+    """Context manager: peak growth of the resident set size, sampled.
+
+    Also samples the live malloc heap (:func:`live_heap_bytes`): the RSS
+    includes memory the allocator keeps after frees and one-time buffers, so
+    two fits of the same data can differ by megabytes; the live heap cannot.
+    """
 
     def __init__(self, interval=0.002):
         self.interval = interval
         self.peak_growth = 0
+        self.peak_live_growth = None
 
     def _sample(self):
         while not self._stop.wait(self.interval):
             self._peak = max(self._peak, _rss_bytes())
+            if self._live_start is not None:
+                self._live_peak = max(self._live_peak, live_heap_bytes())
 
     def __enter__(self):
+        self._live_start = self._live_peak = live_heap_bytes()
         self._start = self._peak = _rss_bytes()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
@@ -79,6 +134,9 @@ class PeakRSS:
         self._thread.join()
         self._peak = max(self._peak, _rss_bytes())
         self.peak_growth = self._peak - self._start
+        if self._live_start is not None:
+            self._live_peak = max(self._live_peak, live_heap_bytes())
+            self.peak_live_growth = self._live_peak - self._live_start
 
 
 def timed(fn, *args):
@@ -88,8 +146,27 @@ def timed(fn, *args):
     return result, time.perf_counter() - start
 
 
+def best_of(repeats, fn, *args):
+    """(result of the last call, every call's seconds): call ``fn`` repeatedly.
+
+    The fastest of several calls is the least disturbed by other work on a
+    shared machine, and is what a matmul reference timed as a best case
+    compares with.
+    """
+    seconds = []
+    for _ in range(repeats):
+        result, took = timed(fn, *args)
+        seconds.append(took)
+    return result, seconds
+
+
 def profiled(fn, *args):
-    """(result, seconds, tracemalloc peak bytes, peak RSS growth bytes)."""
+    """Call ``fn(*args)`` and measure its memory.
+
+    Returns (result, seconds, tracemalloc peak bytes, peak RSS growth bytes,
+    peak live-heap growth bytes or None where glibc's ``mallinfo2`` is
+    missing).
+    """
     tracemalloc.start()
     try:
         with PeakRSS() as rss:
@@ -97,4 +174,4 @@ def profiled(fn, *args):
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    return result, seconds, peak, rss.peak_growth
+    return result, seconds, peak, rss.peak_growth, rss.peak_live_growth

@@ -37,11 +37,18 @@ def _table(summary, tasks, methods, key, digits):
     return lines
 
 
+def _shown(value):
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, list) and any(isinstance(v, float) for v in value):
+        return "[" + ", ".join(_shown(v) for v in value) + "]"
+    return value
+
+
 def _kv_table(title, mapping):
     lines = [f"### {title}", "", "| quantity | value |", "|---|---|"]
     for key, value in mapping.items():
-        shown = f"{value:.4g}" if isinstance(value, float) else value
-        lines.append(f"| {key} | {shown} |")
+        lines.append(f"| {key} | {_shown(value)} |")
     return lines + [""]
 
 
