@@ -65,8 +65,11 @@ def run_speed(smoke):
         "speed (a)", speed.default_fit_ratios, *shape
     )
     fit = out["default fit vs peers"]["skcancelout_seconds"]
-    out["training throughput"] = _section(
-        "speed (d)", speed.throughput, selector, shape[0], shape[1], fit
+    out["training loop throughput"] = _section(
+        "speed (d) loop", speed.loop_throughput, *shape
+    )
+    out["default fit throughput"] = _section(
+        "speed (d) default fit", speed.throughput, selector, *shape, fit
     )
     if smoke:  # scaling and memory probes take minutes; CI checks (a) and (d)
         return out
