@@ -36,10 +36,6 @@ _IMPORTANCE_TYPES = ("gate", "gate_weight")
 _TASK_OPTIONS = ("auto", "classification", "regression")
 # With task="auto", a float y with more distinct values than this is continuous.
 _MAX_AUTO_CLASSES = 20
-# early_stopping="auto": after this many epochs the held-out loss must be
-# below _AUTO_MARGIN times that of a constant prediction to keep the split.
-_AUTO_CHECK_EPOCH = 2
-_AUTO_MARGIN = 0.9
 # Multiply-adds of one first-layer step above which extra torch threads pay off.
 _THREADED_WORK = 4_000_000
 
@@ -127,22 +123,11 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         small data.
     max_iter : int, default=60
         Maximum number of epochs (passes over the data).
-    early_stopping : bool or "auto", default="auto"
-        True: hold out ``validation_fraction`` of the data, stop when its loss
-        stops improving and keep the best state. ``"auto"``: hold the rows
-        out, and after 2 epochs keep early stopping only if the held-out loss
-        is already below 0.9 times that of a constant prediction (class
-        frequencies, or the mean of y). Otherwise the networks have learned
-        nothing yet that carries over to new rows, as with parity-like
-        interactions, which they still find from the training rows alone and
-        need all rows for: the held-out rows join training, which runs on as
-        with False. Small noisy data sets, where long training lets noise
-        columns in, gain the most (diabetes+probes hit@k 0.50 -> 0.62,
-        wine+probes 0.88 -> 0.95). Without y, or with ``max_iter <= 2``,
-        ``"auto"`` trains on all rows. False: train on all rows; training
-        stops when the training loss stops improving.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the data, stop when its loss stops
+        improving and keep the best state.
     validation_fraction : float, default=0.1
-        Share of the data held out when ``early_stopping`` is on.
+        Share of the data held out when ``early_stopping`` is True.
     n_iter_no_change : int, default=10
         Epochs without an improvement of at least ``tol`` before stopping.
     tol : float, default=1e-4
@@ -184,12 +169,7 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
     loss_curve_ : list of float
         Training loss (task loss plus penalty, per network) after each epoch.
     validation_loss_curve_ : list of float
-        Task loss on the held-out split per epoch, while one was held out
-        (``early_stopping`` only; empty if "auto" held none out).
-    early_stopping_used_ : bool
-        Whether the returned state was chosen on held-out rows; with
-        ``early_stopping="auto"``, False means the held-out rows were given
-        back to training (``early_stopping`` only).
+        Task loss on the held-out split per epoch (``early_stopping`` only).
     n_iter_ : int
         Number of epochs run.
     classes_ : ndarray
@@ -241,7 +221,7 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
             StrOptions({"auto"}),
         ],
         "max_iter": [Interval(numbers.Integral, 1, None, closed="left")],
-        "early_stopping": ["boolean", StrOptions({"auto"})],
+        "early_stopping": ["boolean"],
         "validation_fraction": [Interval(numbers.Real, 0, 1, closed="neither")],
         "n_iter_no_change": [Interval(numbers.Integral, 1, None, closed="left")],
         "tol": [Interval(numbers.Real, 0, None, closed="left")],
@@ -272,7 +252,7 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         learning_rate_init=0.02,
         batch_size="auto",
         max_iter=60,
-        early_stopping="auto",
+        early_stopping=False,
         validation_fraction=0.1,
         n_iter_no_change=10,
         tol=1e-4,
@@ -345,15 +325,12 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         rows, shift, scale = float32_rows(X, self._stats)
         data = TrainingData(rows, target, _as_weight_tensor(sample_weight), device)
         train, validation = self._split(data, y, rng)
-        all_rows = data if self._auto_stopping() and validation is not None else None
 
         model = self._build_model(X.shape[1], generator, shift, scale, device)
         optimizer = self._optimizer(model)
         settings = self._settings(train.n_samples, self.max_iter)
         with self._torch_threads(self._step_work(model, settings)):
-            result = self._run(
-                model, optimizer, train, settings, generator, validation, all_rows
-            )
+            result = self._run(model, optimizer, train, settings, generator, validation)
         self._record(model, optimizer, generator, result, append=False)
         return self
 
@@ -558,17 +535,8 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         return len(self._y_mean)
 
     # ------------------------------------------------------------ training
-    def _auto_stopping(self):
-        return isinstance(self.early_stopping, str)
-
     def _split(self, data, y, rng):
         if not self.early_stopping:
-            return data, None
-        if self._auto_stopping() and (
-            self._task == "reconstruction" or self.max_iter <= _AUTO_CHECK_EPOCH
-        ):
-            # No constant to compare a reconstruction with, and no epochs
-            # left to stop early in: train on every row.
             return data, None
         n = data.n_samples
         stratify = None
@@ -583,8 +551,6 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
                 stratify=stratify,
             )
         except ValueError as exc:
-            if self._auto_stopping():
-                return data, None  # too few rows to hold any out: train on all
             raise ValueError(
                 f"early_stopping needs a validation split of {n} samples with "
                 f"validation_fraction={self.validation_fraction}: {exc}. Use "
@@ -645,8 +611,6 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
             beta=self.beta,
             tol=self.tol,
             n_iter_no_change=self.n_iter_no_change,
-            check_epoch=_AUTO_CHECK_EPOCH,
-            margin=_AUTO_MARGIN,
             keep_gate_history=self.keep_gate_history,
             verbose=self.verbose,
             open_level=0.5,
@@ -658,13 +622,9 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         first = model.weights[0]
         return settings.batch_size * first.shape[0] * first.shape[1] * first.shape[2]
 
-    def _run(
-        self, model, optimizer, data, settings, generator, validation, all_rows=None
-    ):
+    def _run(self, model, optimizer, data, settings, generator, validation):
         try:
-            return fit_loop(
-                model, optimizer, data, settings, generator, validation, all_rows
-            )
+            return fit_loop(model, optimizer, data, settings, generator, validation)
         except DivergedError as exc:
             raise ValueError(
                 "Training diverged: the loss stayed NaN or infinite even after "
@@ -715,9 +675,6 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         self.loss_curve_ = history + list(result.loss_curve)
         if self.early_stopping and not append:
             self.validation_loss_curve_ = list(result.validation_loss_curve)
-            self.early_stopping_used_ = bool(
-                result.validation_loss_curve and result.kept_validation is not False
-            )
         if self.keep_gate_history:
             new = np.asarray(result.gate_history).reshape(-1, gates.shape[1])
             if append and hasattr(self, "gate_history_"):

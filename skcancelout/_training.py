@@ -102,40 +102,6 @@ def task_loss(task, output, target, x_standardized, sample_weight, mask=None):
     return (per_sample * sample_weight).sum(-1) / sample_weight.sum()
 
 
-@torch.no_grad()
-def constant_loss(task, train, validation, n_outputs):
-    """Loss on ``validation`` of the best constant prediction fitted on ``train``.
-
-    The level a network has to beat before its held-out loss says it learned
-    anything that carries over to new rows: class frequencies for
-    classification, label rates for multilabel targets, the mean for
-    regression. Infinite for reconstruction (no such check there).
-    """
-    target, weight = train.target, train.sample_weight
-    if task in ("binary", "multiclass"):
-        counts = torch.bincount(target, weights=weight, minlength=n_outputs)
-        counts = counts.double() + 0.5
-        constant = torch.log(counts / counts.sum())
-    elif task in ("multilabel", "regression"):
-        values = target.double()
-        if weight is None:
-            mean = values.mean(0)
-        else:
-            w = weight.double().unsqueeze(1)
-            mean = (values * w).sum(0) / w.sum()
-        constant = mean
-        if task == "multilabel":
-            rate = mean.clamp(1e-3, 1 - 1e-3)
-            constant = torch.log(rate / (1 - rate))
-    else:
-        return float("inf")
-    n_val = validation.n_samples
-    output = constant.float().expand(1, n_val, n_outputs).to(validation.device)
-    y = validation.target.to(validation.device)
-    w = validation._weights(None)
-    return float(task_loss(task, output, y, None, w)[0])
-
-
 class DivergedError(ValueError):
     """The training loss became NaN or infinite."""
 
@@ -234,13 +200,9 @@ class LoopResult:
         self.n_iter = 0
         self.interrupted = False
         self.backoffs = 0
-        self.baseline_loss = None
-        self.kept_validation = None
 
 
-def fit_loop(
-    model, optimizer, data, settings, generator, validation=None, all_rows=None
-):
+def fit_loop(model, optimizer, data, settings, generator, validation=None):
     """Train ``model`` for up to ``settings.max_iter`` epochs.
 
     Stops early when the monitored loss (validation loss with
@@ -249,23 +211,9 @@ def fit_loop(
     non-finite loss restores the last good state and halves the learning
     rate (a warning says so) up to ``max_backoffs`` times before giving up.
     Ctrl-C stops training, keeps the best state so far and warns.
-
-    With ``all_rows`` (``early_stopping="auto"``; ``data`` and ``validation``
-    are then its two parts), the best held-out loss is checked after
-    ``check_epoch`` epochs. If it is below ``margin`` times the loss of a
-    constant prediction, the networks generalize and early stopping goes on
-    as usual. If not, they have learned nothing yet that carries over to new
-    rows (parity-like targets are found from the training rows alone, and
-    need every one of them), so the held-out rows join the training data and
-    training runs on to the end as without early stopping.
     """
     result = LoopResult()
     best_score, best_state, stall = np.inf, None, 0
-    baseline = None
-    if all_rows is not None and validation is not None:
-        n_outputs = model.weights[-1].shape[-1]
-        baseline = constant_loss(settings.task, data, validation, n_outputs)
-        result.baseline_loss = baseline
     good = _Checkpoint(model, optimizer)
     lr_factor = 1.0
     start = time.perf_counter()
@@ -309,14 +257,6 @@ def fit_loop(
                 stall += 1
             if validation is not None and score <= best_score:
                 best_state = _copy_into(best_state, model.state_dict())
-            if baseline is not None and result.n_iter == settings.check_epoch:
-                result.kept_validation = best_score < settings.margin * baseline
-                if settings.verbose:
-                    _log_check(result, best_score, baseline)
-                if not result.kept_validation:
-                    data, validation, best_state = all_rows, None, None
-                    best_score, stall = np.inf, 0
-                baseline = None
             if stall >= settings.n_iter_no_change:
                 break
     except KeyboardInterrupt:
@@ -394,19 +334,6 @@ class _Checkpoint:
                 "param_groups": [dict(group) for group in self.param_groups],
             }
         )
-
-
-def _log_check(result, best, baseline):
-    verdict = (
-        "keeping the split for early stopping"
-        if result.kept_validation
-        else "no better than a constant: training on all rows to the end"
-    )
-    print(
-        f"after {result.n_iter} epochs: best val_loss {best:.5f}, constant "
-        f"prediction {baseline:.5f}; {verdict}",
-        flush=True,
-    )
 
 
 def _log_epoch(model, result, loss, validation, start, settings):

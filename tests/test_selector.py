@@ -328,10 +328,7 @@ def test_verbose_prints_one_line_per_epoch(informative_classification, capsys):
     X, y = informative_classification
     CancelOutSelector(verbose=1, **{**FAST, "max_iter": 3}).fit(X, y)
     lines = capsys.readouterr().out.strip().splitlines()
-    epochs = [line for line in lines if line.startswith("epoch")]
-    assert len(epochs) == 3
-    assert "loss" in epochs[0] and "open gates" in epochs[0]
-    # early_stopping="auto" also says what it decided after 2 epochs.
-    assert len(lines) == 4 and "constant prediction" in lines[2]
+    assert len(lines) == 3
+    assert "loss" in lines[0] and "open gates" in lines[0]
     CancelOutSelector(verbose=0, **{**FAST, "max_iter": 3}).fit(X, y)
     assert capsys.readouterr().out == ""

@@ -75,18 +75,12 @@ def test_balanced_class_weight_raises_the_minority_signal_above_noise():
     # less; balanced weights make the rare class count, so its features
     # stand further above the noise columns. first_layer_decay is off: it
     # pushes the noise rows to zero in both fits, which hides the difference
-    # this test is about; so is early stopping, which ends both fits before
-    # the noise rows have grown.
+    # this test is about.
     X, y = imbalanced()
     gap = {}
     for class_weight in (None, "balanced"):
         imp = (
-            CancelOutSelector(
-                class_weight=class_weight,
-                first_layer_decay=0.0,
-                early_stopping=False,
-                **FAST,
-            )
+            CancelOutSelector(class_weight=class_weight, first_layer_decay=0.0, **FAST)
             .fit(X, y)
             .feature_importances_
         )
@@ -161,17 +155,13 @@ def test_first_layer_decay_lifts_weak_linear_signal_above_noise(seed):
     # Noise-free y = X[:, :8] @ coef with two weak coefficients (1.0, 0.7).
     # Without the decay, unused features keep their random first-layer rows
     # and the weak ones drown among them (these seeds miss one of the 8).
-    # Trained on every row to the end, so the decay is the only lever here
-    # (early stopping on held-out rows also narrows the gap on seed 2).
     rng = np.random.default_rng(seed)
     X = rng.standard_normal((300, 60))
     y = X[:, :8] @ np.array([8, 7, 6, 5, 4, 3, 1.0, 0.7])
     margin = {}
     for decay in (0.0, 0.003):
         imp = (
-            CancelOutSelector(
-                first_layer_decay=decay, early_stopping=False, random_state=seed
-            )
+            CancelOutSelector(first_layer_decay=decay, random_state=seed)
             .fit(X, y)
             .feature_importances_
         )
