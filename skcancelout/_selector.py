@@ -125,7 +125,11 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         Maximum number of epochs (passes over the data).
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the data, stop when its loss stops
-        improving and keep the best state.
+        improving and keep the best state. It helps on small data with
+        near-linear targets (hit@k on the diabetes+probes benchmark 0.50 ->
+        0.62), but the held-out loss can be lowest after one or two epochs,
+        before the gates of noise columns have shut, and then the ranking is
+        worse (see "Defaults and evidence" in the user guide).
     validation_fraction : float, default=0.1
         Share of the data held out when ``early_stopping`` is True.
     n_iter_no_change : int, default=10
