@@ -33,12 +33,9 @@ def _classification(n, d, seed=0):
     return X.astype(np.float32), y
 
 
-def _forest():
-    return RandomForestClassifier(n_estimators=300, n_jobs=-1, random_state=0)
-
-
 def _rf_seconds(X, y):
-    return metrics.timed(_forest().fit, X, y)[1]
+    forest = RandomForestClassifier(n_estimators=300, n_jobs=-1, random_state=0)
+    return metrics.timed(forest.fit, X, y)[1]
 
 
 def default_fit_ratios(n=2000, d=500, repeats=3):
@@ -164,17 +161,15 @@ def _best_matmul_step_seconds(shapes, repeats):
 
 
 def _trained_rows(selector, n):
-    """(rows trained on, summed over epochs; rows of the first epoch's split).
+    """(rows trained on, summed over epochs; rows per epoch).
 
-    With early stopping the first epochs train on the split without the
-    held-out rows; ``early_stopping="auto"`` may give them back later.
+    With early stopping every epoch trains on the split without the
+    held-out rows.
     """
-    curve = getattr(selector, "validation_loss_curve_", None) or []
-    if not curve:
+    if not getattr(selector, "validation_loss_curve_", None):
         return selector.n_iter_ * n, n
     n_split = n - int(np.ceil(selector.validation_fraction * n))
-    on_split = len(curve)
-    return on_split * n_split + (selector.n_iter_ - on_split) * n, n_split
+    return selector.n_iter_ * n_split, n_split
 
 
 def throughput(selector, n, d, fit_seconds, repeats=50):

@@ -105,17 +105,24 @@ def sparse_linear(seed, scale=1.0):
     return _shuffled("sparse-linear", X, y, _first_k_mask(300, 10), "regression")
 
 
-def wide(seed, scale=1.0):
+def _informative_first(name, n, n_features, n_informative, seed):
+    """make_classification with no redundant or repeated columns: only the
+    informative ones are relevant."""
     X, y = make_classification(
-        n_samples=_n(200, scale),
-        n_features=2000,
-        n_informative=10,
+        n_samples=n,
+        n_features=n_features,
+        n_informative=n_informative,
         n_redundant=0,
         n_repeated=0,
         shuffle=False,
         random_state=seed,
     )
-    return _shuffled("wide", X, y, _first_k_mask(2000, 10), "classification")
+    mask = _first_k_mask(n_features, n_informative)
+    return _shuffled(name, X, y, mask, "classification")
+
+
+def wide(seed, scale=1.0):
+    return _informative_first("wide", _n(200, scale), 2000, 10, seed)
 
 
 def wine_probes(seed, scale=1.0):
@@ -148,17 +155,7 @@ def noisy_classification(seed, scale=1.0):
     """Not in the protocol: a guard against recipes that stop before the gates
     have shut. Its held-out loss is lowest after 1-2 epochs, rises while the
     190 noise gates are open and falls again once they close."""
-    X, y = make_classification(
-        n_samples=_n(1000, scale),
-        n_features=200,
-        n_informative=8,
-        n_redundant=0,
-        n_repeated=0,
-        shuffle=False,
-        random_state=seed,
-    )
-    mask = _first_k_mask(200, 8)
-    return _shuffled("noisy-classification", X, y, mask, "classification")
+    return _informative_first("noisy-classification", _n(1000, scale), 200, 8, seed)
 
 
 TASKS = {
