@@ -2,6 +2,7 @@
 
 import numbers
 import os
+import warnings
 from contextlib import contextmanager
 
 import numpy as np
@@ -36,6 +37,9 @@ _IMPORTANCE_TYPES = ("gate", "gate_weight")
 _TASK_OPTIONS = ("auto", "classification", "regression")
 # With task="auto", a float y with more distinct values than this is continuous.
 _MAX_AUTO_CLASSES = 20
+# With task="auto", an integer y with more values than _MAX_AUTO_CLASSES and
+# fewer rows than this per value gets a warning that it may be a count.
+_MIN_ROWS_PER_CLASS = 10
 # Multiply-adds of one first-layer step above which extra torch threads pay off.
 _THREADED_WORK = 4_000_000
 
@@ -60,8 +64,11 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         ``type_of_target`` (class labels, multilabel indicators or continuous
         targets; no y means unsupervised selection), except that a float y
         with more than 20 distinct values is read as continuous even when
-        every value is a whole number, as the diabetes scores are. Set it to
-        say so explicitly, e.g. ``"regression"`` for integer counts.
+        every value is a whole number, as the diabetes scores are. An integer
+        y stays class labels, with a warning when it has more than 20
+        distinct values and fewer than 10 rows per value on average (it is
+        likely a count). Set it to say so explicitly, e.g. ``"regression"``
+        for integer counts.
     hidden_layer_sizes : tuple of int, default=(32, 32)
         Hidden layer widths of each network; ``()`` makes a gated linear model.
     n_estimators : int, default=8
@@ -382,7 +389,7 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         else:
             generator = torch.Generator()
             generator.set_state(torch.from_numpy(self._rng_state.copy()))
-        target = self._encode_target(y, fitting=first, classes=classes)
+        target = self._encode_target(y, fitting=first, classes=classes, task=first_task)
         sample_weight = self._sample_weights(X, y, sample_weight, classes=classes)
         # Only after y and the weights passed their checks, so a rejected
         # batch leaves the running statistics untouched.
@@ -476,10 +483,13 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         return device
 
     # ------------------------------------------------------------- targets
-    def _encode_target(self, y, fitting, classes=None):
-        """Targets as a torch tensor; sets ``_task`` (and ``classes_``)."""
+    def _encode_target(self, y, fitting, classes=None, task=None):
+        """Targets as a torch tensor; sets ``_task`` (and ``classes_``).
+
+        ``task`` is the task of ``y`` when the caller has already read it.
+        """
         if fitting:
-            self._task = _task_of(y, self.task, classes)
+            self._task = _task_of(y, self.task, classes) if task is None else task
         elif y is None and self._task != "reconstruction":
             raise ValueError("This selector was fitted with y; pass y again.")
         task = self._task
@@ -814,6 +824,8 @@ def _task_of(y, task="auto", classes=None):
             )
     elif kind == "multiclass" and _looks_continuous(y):
         return "regression"
+    elif kind == "multiclass":
+        _warn_if_count(y)
     if kind not in _TARGET_TASKS:
         raise ValueError(
             f"Unknown label type: y of type {kind!r} is not supported; pass "
@@ -832,6 +844,31 @@ def _looks_continuous(y):
     """
     values = np.asarray(y)
     return values.dtype.kind == "f" and np.unique(values).size > _MAX_AUTO_CLASSES
+
+
+def _warn_if_count(y):
+    """Warn when an integer y looks like a count rather than class labels.
+
+    Integer labels are classes in scikit-learn, and task="auto" keeps that
+    reading; but with many distinct values and few rows each (for example
+    counts 0..300 on 400 rows) a classifier is almost surely not what the
+    user meant, and the selector would train one output per value.
+    """
+    values = np.asarray(y)
+    if values.dtype.kind not in "iu":
+        return
+    n_values = np.unique(values).size
+    rows_each = values.size / n_values
+    if n_values > _MAX_AUTO_CLASSES and rows_each < _MIN_ROWS_PER_CLASS:
+        warnings.warn(
+            f"y holds {n_values} distinct integer values with {rows_each:.1f} "
+            "rows each on average, so it is trained as a "
+            f"{n_values}-class classification. If y is a count or another "
+            "measurement, pass task='regression'; pass task='classification' "
+            "to keep the classes and silence this warning.",
+            UserWarning,
+            stacklevel=4,
+        )
 
 
 def _check_target_values(y):

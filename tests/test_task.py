@@ -93,3 +93,48 @@ def test_classes_with_a_continuous_y_names_classes_in_the_error():
     X = np.random.RandomState(0).normal(size=(40, 3))
     with pytest.raises(ValueError, match="classes= needs class labels"):
         CancelOutSelector(**FAST).partial_fit(X, np.linspace(0, 1, 40), classes=[0, 1])
+
+
+@pytest.fixture(scope="module")
+def integer_counts():
+    """y is a count: 100+ distinct integers on 200 rows."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(200, 6))
+    y = rng.poisson(np.exp(3 + X[:, 0]))
+    return X, y.astype(np.int64)
+
+
+def test_integer_counts_warn_and_name_the_fix(integer_counts):
+    X, y = integer_counts
+    with pytest.warns(UserWarning, match="task='regression'"):
+        selector = CancelOutSelector(**FAST).fit(X, y)
+    # The reading is unchanged: integers are classes, as in scikit-learn.
+    np.testing.assert_array_equal(selector.classes_, np.unique(y))
+
+
+@pytest.mark.parametrize("task", ["regression", "classification"])
+def test_explicit_task_on_integer_counts_does_not_warn(integer_counts, task):
+    X, y = integer_counts
+    CancelOutSelector(task=task, **FAST).fit(X, y)  # filterwarnings=error
+
+
+def test_many_integer_classes_with_enough_rows_do_not_warn():
+    rng = np.random.RandomState(0)
+    y = np.repeat(np.arange(25), 12)  # 25 classes, 12 rows each
+    X = rng.normal(size=(y.size, 4)) + y[:, None] * 0.1
+    selector = CancelOutSelector(**FAST).fit(X, y)
+    assert selector.classes_.size == 25
+
+
+def test_partial_fit_on_counts_warns_once_then_asks_for_classes(integer_counts):
+    X, y = integer_counts
+    with pytest.warns(UserWarning, match="distinct integer values") as record:
+        with pytest.raises(ValueError, match="classes must be passed"):
+            CancelOutSelector(**FAST).partial_fit(X, y)
+    assert len([w for w in record if "distinct integer" in str(w.message)]) == 1
+
+
+def test_partial_fit_with_classes_declares_labels_and_does_not_warn(integer_counts):
+    X, y = integer_counts
+    selector = CancelOutSelector(**FAST).partial_fit(X, y, classes=np.unique(y))
+    np.testing.assert_array_equal(selector.classes_, np.unique(y))
