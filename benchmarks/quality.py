@@ -85,15 +85,28 @@ def knn_auc(X, y, columns=None):
     return float(scores.mean())
 
 
-def run_breast_cancer(methods, seed=0, log=print):
-    """Top-5 features by each method -> KNN ROC AUC; plus all features."""
+def run_breast_cancer(methods, seeds=(0,), log=print):
+    """Top-5 features by each method -> KNN ROC AUC, for each seed.
+
+    Returns ``(means, per_seed)``: the mean AUC over ``seeds`` of each method
+    (an error message instead if any seed failed) and the AUC of every seed.
+    "all features" needs no selection and has one value.
+    """
     task = breast_cancer()
-    results = {"all features": knn_auc(task.X, task.y)}
+    all_features = knn_auc(task.X, task.y)
+    means, per_seed = {"all features": all_features}, {"all features": [all_features]}
     for method in methods:
         try:
-            importances = METHODS[method](task.X, task.y, task.kind, seed)
-            results[method] = knn_auc(task.X, task.y, metrics.top_k(importances, 5))
+            scores = [
+                knn_auc(
+                    task.X,
+                    task.y,
+                    metrics.top_k(METHODS[method](task.X, task.y, task.kind, seed), 5),
+                )
+                for seed in seeds
+            ]
+            means[method], per_seed[method] = float(np.mean(scores)), scores
         except Exception as exc:  # reported in the results
-            results[method] = f"error: {type(exc).__name__}: {exc}"
-        log(f"breast_cancer {method:19s} {results[method]}")
-    return results
+            means[method] = f"error: {type(exc).__name__}: {exc}"
+        log(f"breast_cancer {method:19s} {means[method]} {per_seed.get(method, '')}")
+    return means, per_seed

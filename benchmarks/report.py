@@ -74,7 +74,11 @@ def markdown(results):
         lines += ["", f"## {title}", ""] + _table(summary, tasks, methods, key, digits)
     if results.get("breast_cancer"):
         lines += ["", "## breast cancer: KNN ROC AUC of the top 5", ""]
-        lines += _kv_table("this run", results["breast_cancer"])
+        lines += _kv_table(
+            f"this run, mean over seeds {meta['seeds']}",
+            results["breast_cancer"],
+        )
+        lines += _kv_table("this run, per seed", results["breast_cancer_per_seed"])
         lines += _kv_table("reference (original CancelOut work)", meta["reference"])
     for title, section in results.get("speed", {}).items():
         if isinstance(section, dict):

@@ -124,10 +124,16 @@ def main(argv=None):
         "records": records,
         "summary": quality.summarize(records),
     }
-    results["breast_cancer"] = (
-        {}
+    results["breast_cancer"], results["breast_cancer_per_seed"] = (
+        ({}, {})
         if args.smoke
-        else _section("breast cancer", quality.run_breast_cancer, methods, log=log)
+        else _section(
+            "breast cancer",
+            quality.run_breast_cancer,
+            methods,
+            seeds=seeds,
+            log=log,
+        )
     )
     errors = [
         f"{r['task']}/{r['method']}/{r['seed']}: {r['error']}"
