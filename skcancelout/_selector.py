@@ -128,7 +128,7 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         Rows per optimizer step; ``"auto"`` is
         ``min(256, max(32, n_samples // 8))``, about 8 steps per epoch on
         small data.
-    max_iter : int, default=60
+    max_iter : int, default=100
         Maximum number of epochs (passes over the data).
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the data, stop when its loss stops
@@ -262,7 +262,7 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         max_features=None,
         learning_rate_init=0.02,
         batch_size="auto",
-        max_iter=60,
+        max_iter=100,
         early_stopping=False,
         validation_fraction=0.1,
         n_iter_no_change=10,
