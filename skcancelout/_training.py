@@ -198,6 +198,8 @@ class LoopResult:
         self.validation_loss_curve = []
         self.gate_history = []
         self.n_iter = 0
+        # Gate times first-layer weight norm per net after the first epoch.
+        self.first_epoch_importance = None
         self.interrupted = False
         self.backoffs = 0
 
@@ -240,6 +242,8 @@ def fit_loop(model, optimizer, data, settings, generator, validation=None):
                 continue
             good.save(model, optimizer)
             result.n_iter += 1
+            if result.n_iter == 1:
+                result.first_epoch_importance = _gate_weight_product(model)
             result.loss_curve.append(loss)
             if settings.keep_gate_history:
                 result.gate_history.append(
@@ -272,6 +276,12 @@ def fit_loop(model, optimizer, data, settings, generator, validation=None):
     if best_state is not None:
         model.load_state_dict(best_state)
     return result
+
+
+@torch.no_grad()
+def _gate_weight_product(model):
+    product = model.gates() * model.first_layer_norms()
+    return product.cpu().double().numpy()
 
 
 def _clone(value):

@@ -1,0 +1,51 @@
+"""Feature importances from the state of the trained gated networks.
+
+Each function maps per-network arrays of shape (K, n_features) to
+importances of the same shape, one row per network, each row in [0, 1].
+"""
+
+import numpy as np
+
+# Weight of the first epoch's ranking in importance_type="combined".
+FIRST_EPOCH_WEIGHT = 0.75
+
+
+def gate_weight(gates, norms):
+    """Gate times first-layer weight norm, scaled so each row's largest is 1."""
+    return _scaled_to_one(gates * norms)
+
+
+def robust_z(values):
+    """Per-row (x - median) / (1.4826 * MAD), the MAD-based z-score.
+
+    Rows whose MAD is zero fall back to the standard deviation; rows with no
+    spread at all get zeros.
+    """
+    median = np.median(values, axis=1, keepdims=True)
+    spread = 1.4826 * np.median(np.abs(values - median), axis=1, keepdims=True)
+    std = values.std(axis=1, keepdims=True)
+    spread = np.where(spread > 0, spread, std)
+    return np.where(spread > 0, (values - median) / np.where(spread > 0, spread, 1), 0)
+
+
+def combined(final, first_epoch, weight=FIRST_EPOCH_WEIGHT):
+    """Final ranking plus the first epoch's, each as a robust z-score.
+
+    ``final`` and ``first_epoch`` are gate-times-weight-norm importances at
+    the end of training and after its first epoch. Where the final
+    importances separate a feature clearly (the MAD of the many closed gates
+    is small, so its z-score is large), the first epoch cannot overturn it;
+    where the final networks leave features close together, the first
+    epoch's direct link of each column to y decides. Rows are shifted to a
+    minimum of 0 and scaled to a maximum of 1; a row with no spread keeps
+    ``gate_weight``'s values.
+    """
+    score = robust_z(final) + weight * robust_z(first_epoch)
+    score = score - score.min(axis=1, keepdims=True)
+    flat = score.max(axis=1, keepdims=True) <= 0
+    return np.where(flat, _scaled_to_one(final), _scaled_to_one(score))
+
+
+def _scaled_to_one(values):
+    top = values.max(axis=1, keepdims=True)
+    return values / np.where(top > 0, top, 1.0)

@@ -1,0 +1,79 @@
+"""importance_type: what the importances mean and how they are combined."""
+
+import numpy as np
+import pytest
+
+from skcancelout import CancelOutSelector
+from skcancelout._importance import combined, gate_weight, robust_z
+
+FAST = dict(n_estimators=4, random_state=0)
+
+
+def test_robust_z_has_median_zero_and_handles_rows_without_spread():
+    values = np.array([[1.0, 2.0, 3.0, 4.0, 100.0], [5.0, 5.0, 5.0, 5.0, 5.0]])
+    z = robust_z(values)
+    assert z[0, 2] == 0.0  # the median
+    assert z[0, 4] > 50  # the outlier stands out; the MAD ignores it
+    np.testing.assert_array_equal(z[1], 0.0)
+
+
+def test_combined_keeps_clear_final_winners_and_breaks_ties_with_first_epoch():
+    rng = np.random.RandomState(0)
+    final = 0.01 + 0.001 * rng.rand(1, 20)
+    final[0, 0] = 1.0  # clearly used by the trained network
+    final[0, 1] = final[0, 2] = 0.0105  # two columns the final net treats alike
+    first = np.full((1, 20), 0.5)
+    first[0, 2] = 0.9  # column 2 was linked to y after the first epoch
+    first[0, 5] = 0.95  # so was column 5, beside a clear final winner
+    out = combined(final, first)
+    order = np.argsort(-out[0])
+    assert order[0] == 0
+    assert out[0, 2] > out[0, 1]
+    assert out.min() == 0.0 and out.max() == 1.0
+
+
+def test_combined_falls_back_to_gate_weight_on_rows_without_spread():
+    final = np.array([[0.2, 0.2, 0.2]])
+    np.testing.assert_allclose(combined(final, final), gate_weight(final, 1.0))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_redundant_copies_of_a_signal_both_rank_above_noise(seed):
+    """A second, noisy copy of the informative column is relevant too."""
+    rng = np.random.RandomState(seed)
+    n = 300
+    signal = rng.normal(size=n)
+    copy = signal + 0.3 * rng.normal(size=n)
+    other = rng.normal(size=n)
+    X = np.column_stack([signal, copy, other, rng.normal(size=(n, 20))])
+    y = signal + 0.5 * other + 0.5 * rng.normal(size=n)
+    selector = CancelOutSelector(random_state=seed).fit(X, y)
+    assert set(np.argsort(-selector.feature_importances_)[:3]) == {0, 1, 2}
+
+
+def test_importances_are_in_unit_interval_per_network():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(200, 12))
+    y = (X[:, 0] + X[:, 1] > 0).astype(int)
+    selector = CancelOutSelector(max_iter=20, **FAST).fit(X, y)
+    assert selector.all_importances_.min() >= 0
+    np.testing.assert_allclose(selector.all_importances_.max(axis=1), 1.0)
+
+
+def test_one_epoch_ranks_as_gate_weight_in_every_network():
+    """After one epoch the first-epoch and final states are the same, so each
+    network's ranking is gate_weight's (the mean over networks can differ
+    where two features nearly tie, as each network's scale differs)."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(200, 10))
+    y = X[:, 0] - 2 * X[:, 3] + 0.1 * rng.normal(size=200)
+
+    def per_net_ranks(kind, streamed):
+        selector = CancelOutSelector(importance_type=kind, max_iter=1, **FAST)
+        selector = selector.partial_fit(X, y) if streamed else selector.fit(X, y)
+        return np.argsort(-selector.all_importances_, axis=1)
+
+    for streamed in (True, False):
+        np.testing.assert_array_equal(
+            per_net_ranks("combined", streamed), per_net_ranks("gate_weight", streamed)
+        )
