@@ -25,7 +25,8 @@ def robust_z(values):
     spread = 1.4826 * np.median(np.abs(values - median), axis=1, keepdims=True)
     std = values.std(axis=1, keepdims=True)
     spread = np.where(spread > 0, spread, std)
-    return np.where(spread > 0, (values - median) / np.where(spread > 0, spread, 1), 0)
+    # Dividing by inf leaves 0 where there is no spread at all.
+    return (values - median) / np.where(spread > 0, spread, np.inf)
 
 
 def combined(final, first_epoch, weight=FIRST_EPOCH_WEIGHT):

@@ -680,15 +680,11 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
             norms = model.first_layer_norms().cpu().double().numpy()
             self.gate_weights_ = model.gate.detach().cpu().double().numpy()
         importances = gates
-        if self.importance_type == "gate_weight":
+        first = result.first_epoch_importance
+        if self.importance_type == "combined" and first is not None:
+            importances = combined(gates * norms, first)
+        elif self.importance_type != "gate":
             importances = gate_weight(gates, norms)
-        elif self.importance_type == "combined":
-            first = result.first_epoch_importance
-            importances = (
-                gate_weight(gates, norms)
-                if first is None
-                else combined(gates * norms, first)
-            )
         importances = np.where(self._stats.constant, 0.0, importances)
         self.all_importances_ = importances
         self.feature_importances_ = importances.mean(axis=0)
