@@ -1,7 +1,7 @@
 """Feature importances from the state of the trained gated networks.
 
 Each function maps per-network arrays of shape (K, n_features) to
-importances of the same shape, one row per network, each row in [0, 1].
+importances of the same shape, one row per network, with values in [0, 1].
 """
 
 import numpy as np
@@ -37,14 +37,20 @@ def combined(final, first_epoch, weight=FIRST_EPOCH_WEIGHT):
     importances separate a feature clearly (the MAD of the many closed gates
     is small, so its z-score is large), the first epoch cannot overturn it;
     where the final networks leave features close together, the first
-    epoch's direct link of each column to y decides. Rows are shifted to a
-    minimum of 0 and scaled to a maximum of 1; a row with no spread keeps
+    epoch's direct link of each column to y decides.
+
+    All rows share one shift and one scale (to a minimum of 0 and a maximum
+    of 1 over the whole array), so a network that separates its features
+    more sharply keeps more weight in the mean over networks than one that
+    did not learn the task. An array with no spread at all keeps
     ``gate_weight``'s values.
     """
     score = robust_z(final) + weight * robust_z(first_epoch)
-    score = score - score.min(axis=1, keepdims=True)
-    flat = score.max(axis=1, keepdims=True) <= 0
-    return np.where(flat, _scaled_to_one(final), _scaled_to_one(score))
+    score = score - score.min()
+    top = score.max()
+    if not top > 0:
+        return _scaled_to_one(final)
+    return score / top
 
 
 def _scaled_to_one(values):
