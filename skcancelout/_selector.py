@@ -112,7 +112,9 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         network, scaled so each net's largest is 1. ``"combined"``: the
         robust z-score (median and MAD over the features) of
         ``"gate_weight"`` at the end of training plus 0.75 times that after
-        the first epoch, scaled to [0, 1] per net. Features the final
+        the first epoch, shifted and scaled to [0, 1] with one scale for
+        all nets (a net that separates its features sharply weighs more in
+        the mean than one that did not learn the task). Features the final
         networks separate clearly keep their place; among those they leave
         close together (redundant copies, weak columns), the first epoch's
         direct link to y decides. With one epoch per call (``partial_fit``)
