@@ -8,6 +8,7 @@ handed out and not taken back (glibc's ``mallinfo2``), and reports the growth
 of each over its value at the start of the measurement.
 """
 
+import contextlib
 import ctypes
 import ctypes.util
 import itertools
@@ -17,8 +18,26 @@ import time
 import tracemalloc
 
 import numpy as np
+import torch
 from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
 from sklearn.model_selection import train_test_split
+
+#: Torch threads of the torch-based peers (LassoNet, STG, the original
+#: recipe); ``python -m benchmarks.run --torch-threads`` sets it. skcancelout
+#: runs under the process's default thread count, as a user's fit would.
+PEER_TORCH_THREADS = 1
+
+
+@contextlib.contextmanager
+def peer_threads():
+    """Run a torch-based peer on ``PEER_TORCH_THREADS`` threads."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(PEER_TORCH_THREADS)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
 
 _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 

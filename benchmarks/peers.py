@@ -23,6 +23,7 @@ from sklearn.linear_model import LogisticRegression, lasso_path
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import l1_min_c
 
+from . import metrics
 from .original_cancelout import original_cancelout
 
 # Budgets for the slow neural peers (their defaults run for thousands of
@@ -111,6 +112,17 @@ def _torch_seeded(seed):
         yield
 
 
+def _on_peer_threads(method):
+    """``method`` run on ``metrics.PEER_TORCH_THREADS`` torch threads."""
+
+    def run(X, y, kind, seed):
+        with metrics.peer_threads():
+            return method(X, y, kind, seed)
+
+    run.__name__, run.__doc__ = method.__name__, method.__doc__
+    return run
+
+
 def lassonet(X, y, kind, seed):
     """Lambda at which each feature leaves the LassoNet path (``path()``)."""
     from lassonet import LassoNetClassifier, LassoNetRegressor
@@ -191,9 +203,9 @@ METHODS = {
     "random_forest": random_forest,
     "mutual_info": mutual_info,
     "l1_linear": l1_linear,
-    "lassonet": lassonet,
-    "stg": stg,
-    "original_cancelout": original_cancelout,
+    "lassonet": _on_peer_threads(lassonet),
+    "stg": _on_peer_threads(stg),
+    "original_cancelout": _on_peer_threads(original_cancelout),
     "skcancelout": cancelout_selector,
 }
 

@@ -10,9 +10,8 @@ import time
 from pathlib import Path
 
 import numpy as np
-import torch
 
-from . import quality, report, speed
+from . import metrics, quality, report, speed
 from .peers import CHEAP, METHODS, available
 from .tasks import BREAST_CANCER_REFERENCE, TASKS
 
@@ -30,8 +29,9 @@ def parse_args(argv):
         "--torch-threads",
         type=int,
         default=1,
-        help="torch threads for the peers (skcancelout sets its own); 1 avoids "
-        "oversubscription on small shared machines",
+        help="torch threads for the torch-based peers (skcancelout runs with "
+        "the process default, as a user's fit); 1 avoids oversubscription on "
+        "small shared machines",
     )
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
     return parser.parse_args(argv)
@@ -88,6 +88,7 @@ def run_speed(smoke):
     out["memory, large n (max_iter=2)"] = _section(
         "speed (e) memory", speed.memory_probe, *big, {"max_iter": 2}
     )
+    out["parallel search"] = _section("speed (f) search", speed.parallel_search)
     wide = (200, 20000)
     out["wide fit"] = _section(
         "speed (e) wide",
@@ -101,7 +102,7 @@ def run_speed(smoke):
 
 def main(argv=None):
     args = parse_args(argv)
-    torch.set_num_threads(args.torch_threads)
+    metrics.PEER_TORCH_THREADS = args.torch_threads
     tasks, wanted, seeds, scale = plan(args)
     methods, skipped = available(wanted)
     for name, reason in skipped.items():

@@ -13,6 +13,9 @@ import numpy as np
 import torch
 from sklearn.datasets import make_classification
 from sklearn.ensemble import RandomForestClassifier
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import make_pipeline
 
 from skcancelout._selector import batch_rows
 
@@ -51,7 +54,8 @@ def default_fit_ratios(n=2000, d=500, repeats=3):
         selector, took = metrics.timed(_selector(random_state=0).fit, X, y)
         ours.append(took)
         forest.append(_rf_seconds(X, y))
-    original = metrics.timed(original_cancelout, X, y, "classification", 0)[1]
+    with metrics.peer_threads():
+        original = metrics.timed(original_cancelout, X, y, "classification", 0)[1]
     return selector, {
         "shape": [n, d],
         "skcancelout_seconds": min(ours),
@@ -209,3 +213,28 @@ def loop_throughput(n=2000, d=500, repeats=3):
     params = dict(random_state=0, early_stopping=False)
     selector, seconds = metrics.best_of(repeats, _selector(**params).fit, X, y)
     return throughput(selector, n, d, min(seconds))
+
+
+def parallel_search(n=1000, d=200, n_jobs=2):
+    """(f) a GridSearchCV over ``alpha``, run with one worker and ``n_jobs``.
+
+    Each joblib worker may use only its share of the cores; a selector that
+    took every core in every worker would make the parallel search slower
+    than the sequential one. The ratio parallel / sequential shows it.
+    """
+    X, y = _classification(n, d)
+    pipe = make_pipeline(
+        _selector(max_iter=30, max_features=8, random_state=0), LogisticRegression()
+    )
+    grid = {"canceloutselector__alpha": [0.003, 0.01, 0.03, 0.1]}
+    seconds = {}
+    for jobs in (1, n_jobs):
+        search = GridSearchCV(pipe, grid, cv=3, n_jobs=jobs)
+        seconds[jobs] = metrics.timed(search.fit, X, y)[1]
+    return {
+        "shape": [n, d],
+        "fits": 4 * 3 + 1,
+        "sequential_seconds": seconds[1],
+        f"n_jobs={n_jobs}_seconds": seconds[n_jobs],
+        "ratio_parallel_to_sequential": seconds[n_jobs] / seconds[1],
+    }

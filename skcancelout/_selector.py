@@ -171,7 +171,11 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
     n_jobs : int, default=None
         Torch threads used during fit (restored afterwards). None picks one
         thread for small steps, where thread hand-offs cost more than they
-        save, and all cores for large ones; -1 uses all cores.
+        save, and for large ones as many as torch allows in this process
+        (``torch.get_num_threads()``, which follows ``OMP_NUM_THREADS`` and
+        ``torch.set_num_threads``, and is 1 inside the workers of
+        ``GridSearchCV(n_jobs=2)``), so parallel searches do not
+        oversubscribe the cores. -1 uses all cores.
 
     Attributes
     ----------
@@ -661,14 +665,16 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
     def _torch_threads(self, work_per_step):
         """Set torch's thread count for this fit and restore it afterwards."""
         cores = os.cpu_count() or 1
+        before = torch.get_num_threads()
         if self.n_jobs is None:
-            # Small steps lose more to thread hand-offs than they gain.
-            wanted = 1 if work_per_step < _THREADED_WORK else cores
+            # Small steps lose more to thread hand-offs than they gain; large
+            # ones take what the process allows, never more (joblib workers
+            # are limited to their share of the cores).
+            wanted = 1 if work_per_step < _THREADED_WORK else min(before, cores)
         elif self.n_jobs > 0:
             wanted = min(self.n_jobs, cores)
         else:
             wanted = max(cores + 1 + self.n_jobs, 1)
-        before = torch.get_num_threads()
         torch.set_num_threads(wanted)
         try:
             yield

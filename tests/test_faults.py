@@ -1,6 +1,7 @@
 """Faults during fit, and the global state fit must leave as it found it."""
 
 import hashlib
+import os
 
 import numpy as np
 import pytest
@@ -123,6 +124,37 @@ def test_torch_thread_count_and_dtype_restored(data, n_jobs):
     CancelOutSelector(n_jobs=n_jobs, **FAST).fit(X, y)
     assert torch.get_num_threads() == before
     assert torch.get_default_dtype() == dtype
+
+
+@pytest.mark.parametrize(
+    "n_jobs, allowed, expected",
+    [(None, 1, 1), (None, 2, 2), (1, 2, 1), (-1, 1, os.cpu_count())],
+)
+def test_threads_during_a_large_fit(monkeypatch, n_jobs, allowed, expected):
+    """n_jobs=None never takes more threads than the process allows (a
+    GridSearchCV(n_jobs=2) worker allows one), so parallel searches do not
+    oversubscribe the cores; an explicit n_jobs is obeyed."""
+    if allowed > (os.cpu_count() or 1):
+        pytest.skip(f"needs {allowed} cores")
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(2048, 500)).astype(np.float32)
+    y = (X[:, 0] > 0).astype(int)
+    seen = []
+    real = training.train_epoch
+
+    def train_epoch(*args, **kwargs):
+        seen.append(torch.get_num_threads())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(training, "train_epoch", train_epoch)
+    before = torch.get_num_threads()
+    torch.set_num_threads(allowed)
+    try:
+        CancelOutSelector(n_jobs=n_jobs, max_iter=1, random_state=0).fit(X, y)
+        assert torch.get_num_threads() == allowed
+    finally:
+        torch.set_num_threads(before)
+    assert seen == [expected]
 
 
 def test_torch_thread_count_restored_when_fit_fails(data, monkeypatch):
