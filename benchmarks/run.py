@@ -71,7 +71,10 @@ def run_speed(smoke):
     out["default fit throughput"] = _section(
         "speed (d) default fit", speed.throughput, selector, *shape, fit
     )
-    if smoke:  # scaling and memory probes take minutes; CI checks (a) and (d)
+    out["parallel search"] = _section(
+        "speed (f) search", speed.parallel_search, *((300, 50) if smoke else ())
+    )
+    if smoke:  # scaling and memory probes take minutes; CI checks (a), (d), (f)
         return out
     ns = (1000, 3000, 10000, 30000, 100000)
     ds = (10, 100, 1000, 5000)
@@ -88,7 +91,6 @@ def run_speed(smoke):
     out["memory, large n (max_iter=2)"] = _section(
         "speed (e) memory", speed.memory_probe, *big, {"max_iter": 2}
     )
-    out["parallel search"] = _section("speed (f) search", speed.parallel_search)
     wide = (200, 20000)
     out["wide fit"] = _section(
         "speed (e) wide",

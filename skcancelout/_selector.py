@@ -173,9 +173,10 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         thread for small steps, where thread hand-offs cost more than they
         save, and for large ones as many as torch allows in this process
         (``torch.get_num_threads()``, which follows ``OMP_NUM_THREADS`` and
-        ``torch.set_num_threads``, and is 1 inside the workers of
-        ``GridSearchCV(n_jobs=2)``), so parallel searches do not
-        oversubscribe the cores. -1 uses all cores.
+        ``torch.set_num_threads``, and is each worker's share of the cores
+        inside joblib workers such as those of ``GridSearchCV(n_jobs=2)``),
+        so parallel searches do not oversubscribe the cores. -1 uses all
+        cores.
 
     Attributes
     ----------
