@@ -7,7 +7,7 @@ importances of the same shape, one row per network, with values in [0, 1].
 import numpy as np
 
 # Weight of the first epoch's ranking in importance_type="combined".
-FIRST_EPOCH_WEIGHT = 0.75
+FIRST_EPOCH_WEIGHT = 0.5
 
 
 def gate_weight(gates, norms):

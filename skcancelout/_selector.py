@@ -111,7 +111,7 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         first-layer weights, i.e. how strongly the feature reaches the
         network, scaled so each net's largest is 1. ``"combined"``: the
         robust z-score (median and MAD over the features) of
-        ``"gate_weight"`` at the end of training plus 0.75 times that after
+        ``"gate_weight"`` at the end of training plus 0.5 times that after
         the first epoch, shifted and scaled to [0, 1] with one scale for
         all nets (a net that separates its features sharply weighs more in
         the mean than one that did not learn the task). Features the final
