@@ -72,21 +72,28 @@ def imbalanced(n=1000, seed=0):
 
 def test_balanced_class_weight_raises_the_minority_signal_above_noise():
     # Unweighted, a net that mostly predicts the majority needs the signal
-    # less; balanced weights make the rare class count, so its features
-    # stand further above the noise columns. first_layer_decay is off: it
-    # pushes the noise rows to zero in both fits, which hides the difference
-    # this test is about.
+    # less; balanced weights make the rare class count, so the gates of its
+    # features stand further above those of the noise columns. The gates are
+    # compared because they are what the weights act on; the default
+    # importance is scaled by its most extreme z-score, so its gaps do not
+    # compare between two fits. first_layer_decay is off: it pushes the
+    # noise rows to zero in both fits, which hides the difference this test
+    # is about.
     X, y = imbalanced()
     gap = {}
     for class_weight in (None, "balanced"):
-        imp = (
-            CancelOutSelector(class_weight=class_weight, first_layer_decay=0.0, **FAST)
-            .fit(X, y)
-            .feature_importances_
+        selector = CancelOutSelector(
+            class_weight=class_weight,
+            first_layer_decay=0.0,
+            importance_type="gate",
+            **FAST,
         )
-        gap[class_weight] = imp[:2].mean() - imp[2:].mean()
+        gates = selector.fit(X, y).feature_importances_
+        gap[class_weight] = gates[:2].mean() - gates[2:].mean()
     assert gap[None] > 0
     assert gap["balanced"] > gap[None] + 0.04
+    balanced = CancelOutSelector(class_weight="balanced", **FAST).fit(X, y)
+    assert set(np.argsort(-balanced.feature_importances_)[:2]) == {0, 1}
 
 
 def test_class_weight_needs_classification():
