@@ -132,7 +132,7 @@ def test_torch_thread_count_and_dtype_restored(data, n_jobs):
 )
 def test_threads_during_a_large_fit(monkeypatch, n_jobs, allowed, expected):
     """n_jobs=None never takes more threads than the process allows (a
-    GridSearchCV(n_jobs=2) worker allows one), so parallel searches do not
+    GridSearchCV(n_jobs=2) worker on 2 cores allows one), so parallel searches do not
     oversubscribe the cores; an explicit n_jobs is obeyed."""
     if allowed > (os.cpu_count() or 1):
         pytest.skip(f"needs {allowed} cores")
