@@ -111,21 +111,27 @@ class GatedEnsemble(nn.Module):
             return x
         return x.sub_(self.shift) if inplace else x - self.shift
 
-    def forward(self, x):
+    def forward(self, x, keep=None):
         """Outputs of shape (K, batch, n_outputs) for centered rows x (batch, d).
 
         ``x`` must already be centered with :meth:`center`; the division by
         the scale happens inside, folded into the first-layer weights.
+        ``keep`` (K, d), if given, multiplies each net's standardized input
+        (feature dropout), folded in the same way.
         """
         k = self.n_estimators
-        w_first = self.weights[0]
+        # Plain tuples: slicing a ParameterList builds a new module each call.
+        weights, biases = tuple(self.weights), tuple(self.biases)
+        w_first = weights[0]
         scaled_gates = self.gates() * self.inv_scale  # (K, d)
+        if keep is not None:
+            scaled_gates = scaled_gates * keep
         w_eff = w_first * scaled_gates.unsqueeze(-1)  # (K, d, h)
         hidden = w_first.shape[-1]
         # One (batch, d) x (d, K*h) product serves all K first layers.
         h = x @ w_eff.permute(1, 0, 2).reshape(x.shape[1], k * hidden)
-        h = h.view(x.shape[0], k, hidden).transpose(0, 1) + self.biases[0]
-        for weight, bias in zip(self.weights[1:], self.biases[1:], strict=True):
+        h = h.view(x.shape[0], k, hidden).transpose(0, 1) + biases[0]
+        for weight, bias in zip(weights[1:], biases[1:], strict=True):
             h = torch.baddbmm(bias, torch.relu(h), weight)
         return h
 

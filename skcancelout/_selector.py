@@ -43,6 +43,8 @@ _MAX_AUTO_CLASSES = 20
 _MIN_ROWS_PER_CLASS = 10
 # Multiply-adds of one first-layer step above which extra torch threads pay off.
 _THREADED_WORK = 4_000_000
+# feature_dropout="auto" for class labels; regression and reconstruction get 0.
+AUTO_FEATURE_DROPOUT = 0.1
 
 
 class CancelOutSelector(SelectorMixin, BaseEstimator):
@@ -106,6 +108,20 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         disagree about what is used. The default lifts sparse-linear hit@k
         from 0.84 to 0.96 (60 epochs) and leaves parity, circles and hastie
         at 1.0; 0.005 and above start to hide the parity interaction.
+    feature_dropout : float in [0, 1) or "auto", default="auto"
+        Share of the features each network trains without, drawn anew for
+        every network and every optimizer step (a dropped feature reads as
+        its column mean), much as a random forest offers each split a random
+        subset of the columns. A network can then not rely on one column of
+        a correlated group, so weaker and redundant columns that carry
+        signal keep their gates open while pure noise still closes. The
+        dropped signal adds noise to the task loss, which hurts exact
+        regression: ``"auto"`` is 0.1 for class labels (binary and
+        multiclass) and 0 otherwise. On the benchmarks 0.1 lifts hit@k on
+        wine+probes from 0.86 to 0.91 and on noisy classification from 0.82
+        to 0.90, keeps parity, circles, hastie and wide as they were, and on
+        sparse-linear regression would cost 1.00 -> 0.84 (see "Defaults and
+        evidence" in the user guide).
     importance_type : {"combined", "gate_weight", "gate"}, default="combined"
         ``"gate_weight"``: the gate times the norm of the feature's
         first-layer weights, i.e. how strongly the feature reaches the
@@ -234,6 +250,10 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         "beta": [Interval(numbers.Real, 0, None, closed="left")],
         "weight_decay": [Interval(numbers.Real, 0, None, closed="left")],
         "first_layer_decay": [Interval(numbers.Real, 0, None, closed="left")],
+        "feature_dropout": [
+            Interval(numbers.Real, 0, 1, closed="left"),
+            StrOptions({"auto"}),
+        ],
         "importance_type": [StrOptions(set(_IMPORTANCE_TYPES))],
         "threshold": [Interval(numbers.Real, None, None, closed="neither"), str, None],
         "max_features": [
@@ -272,6 +292,7 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         beta=0.001,
         weight_decay=0.0,
         first_layer_decay=0.003,
+        feature_dropout="auto",
         importance_type="combined",
         threshold=None,
         max_features=None,
@@ -299,6 +320,7 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         self.beta = beta
         self.weight_decay = weight_decay
         self.first_layer_decay = first_layer_decay
+        self.feature_dropout = feature_dropout
         self.importance_type = importance_type
         self.threshold = threshold
         self.max_features = max_features
@@ -636,6 +658,7 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
             learning_rate_init=self.learning_rate_init,
             constant_lr=constant_lr,
             penalty=self.penalty,
+            feature_dropout=self._feature_dropout(),
             alpha=self.alpha,
             beta=self.beta,
             tol=self.tol,
@@ -645,6 +668,12 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
             open_level=0.5,
             max_backoffs=3,
         )
+
+    def _feature_dropout(self):
+        """The dropout rate for this fit's task (resolves ``"auto"``)."""
+        if self.feature_dropout != "auto":
+            return float(self.feature_dropout)
+        return AUTO_FEATURE_DROPOUT if self._task in ("binary", "multiclass") else 0.0
 
     @staticmethod
     def _step_work(model, settings):

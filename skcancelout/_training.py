@@ -131,7 +131,8 @@ def train_epoch(model, optimizer, data, settings, generator):
         x, x_std, mask = masked_input(model, x, settings.task, generator)
         # A gathered batch is our own copy; the whole X (one batch) is not.
         fresh = index is not None or mask is not None
-        output = model(model.center(x, inplace=fresh))
+        keep = feature_keep(model, settings.feature_dropout, generator)
+        output = model(model.center(x, inplace=fresh), keep=keep)
         loss_per_net = task_loss(settings.task, output, y, x_std, w, mask)
         penalty = model.penalty(settings.penalty, settings.alpha, settings.beta)
         loss = loss_per_net.sum() + penalty
@@ -146,6 +147,35 @@ def train_epoch(model, optimizer, data, settings, generator):
     return total / seen / model.n_estimators
 
 
+def feature_keep(model, rate, generator):
+    """Per-net input multipliers for one step, (K, d); None when ``rate`` is 0.
+
+    Each feature is dropped (multiplier 0, so it reads as its column mean)
+    with probability ``rate``, independently for each of the K nets; kept
+    ones are scaled by ``1 / (1 - rate)`` so a layer's expected input is
+    unchanged.
+
+    Examples
+    --------
+    >>> import torch
+    >>> class Net:
+    ...     gate = torch.zeros(3, 1000)
+    >>> keep = feature_keep(Net(), 0.25, torch.Generator().manual_seed(0))
+    >>> keep.shape
+    torch.Size([3, 1000])
+    >>> sorted(set(keep.flatten().tolist()))  # dropped, or kept and rescaled
+    [0.0, 1.3333333730697632]
+    >>> round(float((keep == 0).float().mean()), 1)
+    0.2
+    """
+    if not rate:
+        return None
+    # float32 draws whatever torch's default dtype: the same seed, the same masks.
+    draw = torch.rand(model.gate.shape, generator=generator, dtype=torch.float32)
+    keep = (draw >= rate).to(model.gate.dtype) / (1.0 - rate)
+    return keep.to(model.gate.device)
+
+
 def masked_input(model, x, task, generator):
     """(input, target, mask) for one batch; hides entries for reconstruction.
 
@@ -154,7 +184,7 @@ def masked_input(model, x, task, generator):
     """
     if task != "reconstruction":
         return x, None, None
-    mask = torch.rand(x.shape, generator=generator) < MASK_FRACTION
+    mask = torch.rand(x.shape, generator=generator, dtype=torch.float32) < MASK_FRACTION
     mask = mask.to(x.device)
     x_std = model.standardize(x)
     return torch.where(mask, model.shift, x), x_std, mask.to(x.dtype)
