@@ -54,6 +54,18 @@ def test_auto_is_off_for_regression_and_a_tenth_for_class_labels():
     assert not np.array_equal(auto, off.feature_importances_)
 
 
+def test_auto_is_off_in_partial_fit():
+    X, y = make_regression(n_samples=100, n_features=5, random_state=2)
+    labels = (y > 0).astype(int)
+    streams = []
+    for rate in ("auto", 0.0):
+        selector = CancelOutSelector(feature_dropout=rate, **FAST)
+        for _ in range(3):
+            selector.partial_fit(X, labels, classes=[0, 1])
+        streams.append(selector.gate_weights_)
+    np.testing.assert_array_equal(*streams)
+
+
 def test_dropout_is_reproducible_and_applies_to_partial_fit():
     X, y = make_regression(n_samples=100, n_features=5, random_state=1)
     fits = [
