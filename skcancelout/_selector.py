@@ -43,7 +43,8 @@ _MAX_AUTO_CLASSES = 20
 _MIN_ROWS_PER_CLASS = 10
 # Multiply-adds of one first-layer step above which extra torch threads pay off.
 _THREADED_WORK = 4_000_000
-# feature_dropout="auto" for class labels; regression and reconstruction get 0.
+# feature_dropout="auto" when fit learns class labels; 0 for other targets and
+# in partial_fit.
 AUTO_FEATURE_DROPOUT = 0.1
 
 
