@@ -442,7 +442,7 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         if not first:
             _load_state(model, optimizer, self._net_state, self._optim_state)
             model.set_standardization(shift, scale)
-        settings = self._settings(data.n_samples, max_iter=1, constant_lr=True)
+        settings = self._settings(data.n_samples, max_iter=1, streaming=True)
         with self._torch_threads(self._step_work(model, settings)):
             result = self._run(model, optimizer, data, settings, generator, None)
         self._record(model, optimizer, generator, result, append=not first)
@@ -652,16 +652,17 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         except (RuntimeError, TypeError):
             return torch.optim.Adam(groups, lr=self.learning_rate_init)
 
-    def _settings(self, n_samples, max_iter, constant_lr=False):
+    def _settings(self, n_samples, max_iter, streaming=False):
+        """Training settings; ``streaming`` for one ``partial_fit`` epoch."""
         return TrainingSettings(
             task=self._task,
             batch_size=batch_rows(self.batch_size, n_samples),
             max_iter=max_iter,
             learning_rate_init=self.learning_rate_init,
-            constant_lr=constant_lr,
+            # A stream trains at learning_rate_init, without a schedule.
+            constant_lr=streaming,
             penalty=self.penalty,
-            # constant_lr marks partial_fit: a stream's batches are seen once.
-            feature_dropout=self._feature_dropout(streaming=constant_lr),
+            feature_dropout=self._feature_dropout(streaming),
             alpha=self.alpha,
             beta=self.beta,
             tol=self.tol,
@@ -673,7 +674,10 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         )
 
     def _feature_dropout(self, streaming):
-        """The dropout rate for this fit (resolves ``"auto"``)."""
+        """The dropout rate for this fit (resolves ``"auto"``).
+
+        ``"auto"`` is off for a stream: its batches are seen once.
+        """
         if self.feature_dropout != "auto":
             return float(self.feature_dropout)
         if streaming or self._task not in ("binary", "multiclass"):
