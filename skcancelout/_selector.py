@@ -25,7 +25,13 @@ from ._importance import combined, gate_weight
 from ._layer import GATE_ACTIVATIONS, PENALTIES
 from ._network import GatedEnsemble
 from ._threshold import resolve_threshold, support_mask
-from ._training import DivergedError, TrainingData, TrainingSettings, fit_loop
+from ._training import (
+    DivergedError,
+    EnsembleAdam,
+    TrainingData,
+    TrainingSettings,
+    fit_loop,
+)
 
 _TARGET_TASKS = {
     "binary": "binary",
@@ -633,24 +639,11 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         )
 
     def _optimizer(self, model):
-        """Adam; weight decay on the weight matrices only, more on the first.
-
-        The fused implementation (one kernel for all parameters) is used
-        where this torch build has it for the device; it saves the many small
-        per-parameter operations of each step.
-        """
-        groups = [
-            {"params": [model.gate, *model.biases], "weight_decay": 0.0},
-            {"params": list(model.weights[1:]), "weight_decay": self.weight_decay},
-            {
-                "params": [model.weights[0]],
-                "weight_decay": self.weight_decay + self.first_layer_decay,
-            },
-        ]
-        try:
-            return torch.optim.Adam(groups, lr=self.learning_rate_init, fused=True)
-        except (RuntimeError, TypeError):
-            return torch.optim.Adam(groups, lr=self.learning_rate_init)
+        """Adam; weight decay on the weight matrices only, more on the first."""
+        first, *rest = model.weights
+        decay = {weight: self.weight_decay for weight in rest}
+        decay[first] = self.weight_decay + self.first_layer_decay
+        return EnsembleAdam(model, self.learning_rate_init, decay)
 
     def _settings(self, n_samples, max_iter, streaming=False):
         """Training settings; ``streaming`` for one ``partial_fit`` epoch."""

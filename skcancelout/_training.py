@@ -102,6 +102,90 @@ def task_loss(task, output, target, x_standardized, sample_weight, mask=None):
     return (per_sample * sample_weight).sum(-1) / sample_weight.sum()
 
 
+class EnsembleAdam:
+    """Adam on a :class:`GatedEnsemble`'s one flat parameter buffer.
+
+    The update of ``torch.optim.Adam`` (default betas and eps, coupled weight
+    decay), written as a few in-place operations on the whole buffer: each
+    parameter may have its own weight decay, applied as one vector. A step
+    costs the same as torch's fused kernel at these sizes, and, unlike
+    ``torch.optim``, building it does not import ``torch._dynamo`` (2-3 s on
+    the first fit in a process).
+
+    Parameters
+    ----------
+    model : GatedEnsemble
+    lr : float
+    weight_decay : dict
+        Weight decay of each parameter of ``model``; missing ones get none.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skcancelout._network import GatedEnsemble
+    >>> model = GatedEnsemble(3, 2, (4,), 2, "sigmoid", 4.0,
+    ...     torch.Generator().manual_seed(0), torch.zeros(3), torch.ones(3),
+    ...     torch.device("cpu"))
+    >>> optimizer = EnsembleAdam(model, lr=0.01, weight_decay={model.weights[0]: 0.1})
+    >>> before = model.gate.detach().clone()
+    >>> model(torch.ones(5, 3)).sum().backward()
+    >>> optimizer.step()
+    >>> bool((model.gate != before).all())
+    True
+    """
+
+    betas = (0.9, 0.999)
+    eps = 1e-8
+
+    def __init__(self, model, lr, weight_decay):
+        self.model = model
+        decay = torch.zeros_like(model.flat)
+        for param, rate in weight_decay.items():
+            decay[model.segments[param]] = rate
+        self.decay = decay if bool(decay.any()) else None
+        self.param_groups = [{"lr": float(lr)}]
+        self.n_steps = 0
+        self.exp_avg = torch.zeros_like(model.flat)
+        self.exp_avg_sq = torch.zeros_like(model.flat)
+        self._grad = torch.empty_like(model.flat)
+        self._denom = torch.empty_like(model.flat)
+
+    def zero_grad(self):
+        self.model.zero_grad()
+
+    @torch.no_grad()
+    def step(self):
+        beta1, beta2 = self.betas
+        param, grad = self.model.flat, self.model.flat_grad
+        if self.decay is not None:
+            grad = torch.addcmul(grad, param, self.decay, out=self._grad)
+        self.n_steps += 1
+        self.exp_avg.lerp_(grad, 1 - beta1)
+        self.exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+        correction1 = 1 - beta1**self.n_steps
+        correction2 = 1 - beta2**self.n_steps
+        denom = torch.sqrt(self.exp_avg_sq, out=self._denom)
+        denom.div_(correction2**0.5).add_(self.eps)
+        lr = self.param_groups[0]["lr"]
+        param.addcdiv_(self.exp_avg, denom, value=-lr / correction1)
+
+    def state_dict(self):
+        """Moments and step count (in torch's optimizer layout), and the rate."""
+        entry = {
+            "step": self.n_steps,
+            "exp_avg": self.exp_avg,
+            "exp_avg_sq": self.exp_avg_sq,
+        }
+        return {"state": {0: entry}, "param_groups": [dict(self.param_groups[0])]}
+
+    def load_state_dict(self, state):
+        entry = state["state"][0]
+        self.n_steps = int(entry["step"])
+        self.exp_avg.copy_(torch.as_tensor(entry["exp_avg"]))
+        self.exp_avg_sq.copy_(torch.as_tensor(entry["exp_avg_sq"]))
+        self.param_groups = [dict(state["param_groups"][0])]
+
+
 class DivergedError(ValueError):
     """The training loss became NaN or infinite."""
 
@@ -138,7 +222,7 @@ def train_epoch(model, optimizer, data, settings, generator):
         loss = loss_per_net.sum() + penalty
         if not torch.isfinite(loss):
             raise DivergedError("loss is not finite")
-        optimizer.zero_grad(set_to_none=True)
+        optimizer.zero_grad()
         loss.backward()
         optimizer.step()
         rows = x.shape[0]

@@ -1,0 +1,102 @@
+"""The batched ensemble's flat parameter buffer and its Adam optimizer."""
+
+import copy
+
+import pytest
+import torch
+
+from skcancelout._network import GatedEnsemble
+from skcancelout._training import EnsembleAdam
+
+D, K = 6, 3
+
+
+def ensemble(seed=0):
+    return GatedEnsemble(
+        n_features=D,
+        n_outputs=2,
+        hidden_layer_sizes=(5, 4),
+        n_estimators=K,
+        gate_activation="sigmoid",
+        gate_init=1.0,
+        generator=torch.Generator().manual_seed(seed),
+        shift=torch.zeros(D),
+        scale=torch.ones(D),
+        device=torch.device("cpu"),
+    )
+
+
+def loss_of(model, x, y):
+    out = model(x)
+    return torch.nn.functional.cross_entropy(out.reshape(-1, 2), y.repeat(K))
+
+
+def test_parameters_and_gradients_live_in_one_buffer_across_steps():
+    model = ensemble()
+    optimizer = EnsembleAdam(model, lr=0.01, weight_decay={})
+    x, y = torch.randn(20, D), torch.randint(0, 2, (20,))
+    flat, grad = model.flat.data_ptr(), model.flat_grad.data_ptr()
+    for _ in range(3):
+        optimizer.zero_grad()
+        loss_of(model, x, y).backward()
+        optimizer.step()
+    for param in model.parameters():
+        part = model.segments[param]
+        assert param.data_ptr() == flat + 4 * part.start
+        assert param.grad.data_ptr() == grad + 4 * part.start
+        torch.testing.assert_close(param.detach().reshape(-1), model.flat[part])
+    # Segments tile the buffer exactly.
+    starts = sorted((p.start, p.stop) for p in model.segments.values())
+    assert starts[0][0] == 0 and starts[-1][1] == model.flat.numel()
+    assert all(a[1] == b[0] for a, b in zip(starts, starts[1:], strict=False))
+
+
+def test_gradients_cannot_be_set_to_none():
+    # Would silently detach the gradients from the buffer the optimizer reads.
+    with pytest.raises(ValueError, match="zero them instead"):
+        ensemble().zero_grad(set_to_none=True)
+
+
+def test_ensemble_adam_matches_torch_adam_with_per_group_weight_decay():
+    model = ensemble()
+    reference = copy.deepcopy(model)
+    # deepcopy gives the reference its own, unshared parameters.
+    assert reference.gate.data_ptr() != model.gate.data_ptr()
+    first, *rest = model.weights
+    decay = {first: 0.05, **{w: 0.01 for w in rest}}
+    ours = EnsembleAdam(model, lr=0.02, weight_decay=decay)
+    ref_first, *ref_rest = reference.weights
+    theirs = torch.optim.Adam(
+        [
+            {"params": [reference.gate, *reference.biases], "weight_decay": 0.0},
+            {"params": ref_rest, "weight_decay": 0.01},
+            {"params": [ref_first], "weight_decay": 0.05},
+        ],
+        lr=0.02,
+    )
+    x, y = torch.randn(30, D), torch.randint(0, 2, (30,))
+    for _ in range(25):
+        ours.zero_grad()
+        loss_of(model, x, y).backward()
+        ours.step()
+        theirs.zero_grad()
+        for param in reference.parameters():
+            param.grad = None
+        loss_of(reference, x, y).backward()
+        theirs.step()
+    for mine, ref in zip(model.parameters(), reference.parameters(), strict=True):
+        torch.testing.assert_close(mine, ref, rtol=1e-5, atol=1e-6)
+
+
+def test_optimizer_state_round_trips():
+    model = ensemble()
+    optimizer = EnsembleAdam(model, lr=0.01, weight_decay={})
+    x, y = torch.randn(20, D), torch.randint(0, 2, (20,))
+    loss_of(model, x, y).backward()
+    optimizer.step()
+    state = copy.deepcopy(optimizer.state_dict())
+    restored = EnsembleAdam(model, lr=0.01, weight_decay={})
+    restored.load_state_dict(state)
+    saved = restored.state_dict()["state"][0]
+    torch.testing.assert_close(saved["exp_avg"], state["state"][0]["exp_avg"])
+    assert float(saved["step"]) == 1.0
