@@ -57,7 +57,8 @@ def test_gradients_cannot_be_set_to_none():
         ensemble().zero_grad(set_to_none=True)
 
 
-def test_ensemble_adam_matches_torch_adam_with_per_group_weight_decay():
+@pytest.mark.parametrize("fused", [True, False], ids=["fused-kernel", "plain-ops"])
+def test_ensemble_adam_matches_torch_adam_with_per_group_weight_decay(fused):
     model = ensemble()
     reference = copy.deepcopy(model)
     # deepcopy gives the reference its own, unshared parameters.
@@ -65,6 +66,8 @@ def test_ensemble_adam_matches_torch_adam_with_per_group_weight_decay():
     first, *rest = model.weights
     decay = {first: 0.05, **{w: 0.01 for w in rest}}
     ours = EnsembleAdam(model, lr=0.02, weight_decay=decay)
+    # The plain path is what builds without the fused kernel run.
+    ours.fused = ours.fused and fused
     ref_first, *ref_rest = reference.weights
     theirs = torch.optim.Adam(
         [
@@ -86,6 +89,7 @@ def test_ensemble_adam_matches_torch_adam_with_per_group_weight_decay():
         theirs.step()
     for mine, ref in zip(model.parameters(), reference.parameters(), strict=True):
         torch.testing.assert_close(mine, ref, rtol=1e-5, atol=1e-6)
+    assert ours.fused == (fused and hasattr(torch, "_fused_adam_"))
 
 
 def test_optimizer_state_round_trips():
