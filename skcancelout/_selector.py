@@ -33,6 +33,10 @@ from ._training import (
     fit_loop,
 )
 
+# Layout of the training state kept for partial_fit (_net_state,
+# _optim_state). 2: one flat Adam state, first-layer weights (d, K, h).
+_STATE_FORMAT = 2
+
 _TARGET_TASKS = {
     "binary": "binary",
     "multiclass": "multiclass",
@@ -446,6 +450,7 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         model = self._build_model(X.shape[1], generator, shift, scale, device)
         optimizer = self._optimizer(model)
         if not first:
+            self._check_state_format()
             _load_state(model, optimizer, self._net_state, self._optim_state)
             model.set_standardization(shift, scale)
         settings = self._settings(data.n_samples, max_iter=1, streaming=True)
@@ -731,6 +736,7 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         self.feature_importances_std_ = importances.std(axis=0)
 
         self._net_state, self._optim_state = _export_state(model, optimizer)
+        self._state_format = _STATE_FORMAT
         self._rng_state = generator.get_state().numpy().copy()
         previous = self.n_iter_ if append else 0
         self.n_iter_ = previous + result.n_iter
@@ -743,6 +749,18 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
             if append and hasattr(self, "gate_history_"):
                 new = np.vstack([self.gate_history_, new])
             self.gate_history_ = new
+
+    def _check_state_format(self):
+        """Refuse to continue training state saved in another layout."""
+        found = getattr(self, "_state_format", 1)
+        if found != _STATE_FORMAT:
+            raise ValueError(
+                "This selector's training state was saved by an earlier "
+                f"skcancelout (state format {found}, this version reads "
+                f"{_STATE_FORMAT}), so partial_fit cannot continue it. Its "
+                "importances, get_support() and transform() still work; to "
+                "keep training, fit a new selector on the data seen so far."
+            )
 
     def _update_stats(self, X, first):
         batch = ColumnStats.from_data(X)

@@ -108,3 +108,16 @@ def test_pickle_mid_stream_gives_bitwise_identical_importances(data):
     )
     np.testing.assert_array_equal(resumed.gate_weights_, straight.gate_weights_)
     assert resumed.loss_curve_ == straight.loss_curve_
+
+
+def test_partial_fit_refuses_training_state_from_an_older_layout(data):
+    # A pickle from before the flat parameter buffer holds per-parameter
+    # optimizer state and (K, d, h) first-layer weights.
+    X, y = data
+    selector = CancelOutSelector(**FAST).partial_fit(X, y, classes=["no", "yes"])
+    old = pickle.loads(pickle.dumps(selector))
+    del old._state_format
+    expected = old.transform(X)
+    with pytest.raises(ValueError, match="earlier skcancelout .*fit a new selector"):
+        old.partial_fit(X, y)
+    np.testing.assert_array_equal(old.transform(X), expected)
