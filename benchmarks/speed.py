@@ -187,11 +187,11 @@ def _trained_rows(selector, n):
 
 
 def _training_shapes(selector, n, d):
-    """(layer shapes of one step, steps trained, batch rows) of a fit."""
+    """(layer shapes of one step, rows trained over all epochs, batch rows)."""
     n_outputs = len(selector.classes_)
     rows, n_split = _trained_rows(selector, n)
     batch = batch_rows(selector.batch_size, n_split)
-    return _layer_shapes(selector, batch, d, n_outputs), rows / batch, batch
+    return _layer_shapes(selector, batch, d, n_outputs), rows, batch
 
 
 def throughput(selector, n, d, fit_seconds, repeats=10, reference_seconds=()):
@@ -203,15 +203,16 @@ def throughput(selector, n, d, fit_seconds, repeats=10, reference_seconds=()):
     matmul reference is a best case: the fastest of one measurement taken
     now and any ``reference_seconds`` (per-step) taken between earlier fits.
     """
-    shapes, steps, batch = _training_shapes(selector, n, d)
+    shapes, rows, batch = _training_shapes(selector, n, d)
     step_flops = sum(m * 2 * np.prod(a) * b[-1] for m, a, b in shapes)
-    flops = float(step_flops) * steps  # a short last batch counts as its share
+    steps = rows / batch  # a short last batch counts as its share of one
+    flops = float(step_flops) * steps
     references = [*reference_seconds, _best_matmul_step_seconds(shapes, repeats)]
     ideal = min(references) * steps
     return {
         "batch_size": batch,
         "epochs": selector.n_iter_,
-        "rows_trained": int(round(steps * batch)),
+        "rows_trained": rows,
         "training_gflop": flops / 1e9,
         "fit_seconds": fit_seconds,
         "achieved_gflops_per_s": flops / fit_seconds / 1e9,

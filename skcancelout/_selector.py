@@ -1019,27 +1019,11 @@ def _export_state(model, optimizer):
 
 
 def _load_state(model, optimizer, net_state, optim_state):
-    device = model.gate.device
     model.load_state_dict({k: torch.from_numpy(v.copy()) for k, v in net_state.items()})
-    state = {
-        key: {
-            name: (
-                torch.from_numpy(value.copy()).to(device)
-                if isinstance(value, np.ndarray)
-                else value
-            )
-            for name, value in entry.items()
-        }
-        for key, entry in optim_state["state"].items()
-    }
-    # The saved groups carry the settings of the previous call; keep the
-    # current ones (set_params may have changed e.g. weight_decay).
-    current = [
-        {k: v for k, v in group.items() if k != "params"}
-        for group in optimizer.param_groups
-    ]
+    # Only the moments and step count carry over (copied onto the model's
+    # device); this call's settings stay, since set_params may have changed
+    # them: the weight decays are already in ``optimizer``, the rate is the
+    # current learning_rate_init.
     optimizer.load_state_dict(
-        {"state": state, "param_groups": optim_state["param_groups"]}
+        {"state": optim_state["state"], "param_groups": optimizer.param_groups}
     )
-    for group, settings in zip(optimizer.param_groups, current, strict=True):
-        group.update(settings)
