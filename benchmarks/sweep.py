@@ -6,7 +6,8 @@ A quick way to test a lever before a full run of the harness::
 
 fits ``CancelOutSelector(random_state=seed, **params)`` on the training split
 of each task (as ``benchmarks.run`` does) for seeds 0..n-1 and prints one
-line: ``task=hit@k/stability/mean fit seconds``.
+line: ``task=hit@k/stability/mean fit seconds``. ``--offset 100`` trains
+with selector seeds 100..100+n-1 on the same data (data seeds 0..n-1).
 """
 
 import argparse
@@ -21,7 +22,7 @@ from . import metrics
 from .tasks import TASKS
 
 
-def sweep(params, tasks, n_seeds):
+def sweep(params, tasks, n_seeds, offset=0):
     """{task: (mean hit@k, stability, mean fit seconds)}."""
     out = {}
     for name in tasks:
@@ -29,7 +30,7 @@ def sweep(params, tasks, n_seeds):
         for seed in range(n_seeds):
             task = TASKS[name](seed)
             X_train, _, y_train, _ = metrics.split(task.X, task.y, task.kind, seed)
-            selector = CancelOutSelector(random_state=seed, **params)
+            selector = CancelOutSelector(random_state=seed + offset, **params)
             fitted, fit_seconds = metrics.timed(selector.fit, X_train, y_train)
             importances = fitted.feature_importances_
             seconds.append(fit_seconds)
@@ -48,9 +49,14 @@ def main(argv=None):
     parser.add_argument("params", help="JSON dict of CancelOutSelector parameters")
     parser.add_argument("tasks", help="comma-separated task names")
     parser.add_argument("seeds", type=int, nargs="?", default=5)
+    parser.add_argument(
+        "--offset", type=int, default=0, help="added to each selector seed"
+    )
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
-    result = sweep(json.loads(args.params), args.tasks.split(","), args.seeds)
+    result = sweep(
+        json.loads(args.params), args.tasks.split(","), args.seeds, args.offset
+    )
     cells = " ".join(f"{k}={h:.2f}/{s:.2f}/{t:.1f}s" for k, (h, s, t) in result.items())
     print(args.params, "|", cells, flush=True)
 

@@ -40,7 +40,7 @@ def test_dropout_keeps_weak_and_redundant_wine_columns_above_probes():
     assert above["auto"] >= above[0.0] + 3
 
 
-def test_auto_is_off_for_regression_and_a_tenth_for_class_labels():
+def test_auto_is_off_for_regression_and_a_tenth_then_two_fifths_for_labels():
     X, y = make_regression(n_samples=120, n_features=6, random_state=0)
     auto = CancelOutSelector(**FAST).fit(X, y).feature_importances_
     off = CancelOutSelector(feature_dropout=0.0, **FAST).fit(X, y)
@@ -48,10 +48,45 @@ def test_auto_is_off_for_regression_and_a_tenth_for_class_labels():
 
     labels = (y > np.median(y)).astype(int)
     auto = CancelOutSelector(**FAST).fit(X, labels).feature_importances_
-    tenth = CancelOutSelector(feature_dropout=0.1, **FAST).fit(X, labels)
-    off = CancelOutSelector(feature_dropout=0.0, **FAST).fit(X, labels)
-    np.testing.assert_array_equal(auto, tenth.feature_importances_)
-    assert not np.array_equal(auto, off.feature_importances_)
+    pair = CancelOutSelector(feature_dropout=(0.1, 0.4), **FAST).fit(X, labels)
+    np.testing.assert_array_equal(auto, pair.feature_importances_)
+    for other in (0.0, 0.1, (0.1, 0.1)):
+        fitted = CancelOutSelector(feature_dropout=other, **FAST).fit(X, labels)
+        assert not np.array_equal(auto, fitted.feature_importances_)
+
+
+def test_a_pair_of_rates_switches_at_half_of_max_iter():
+    # (0.1, 0.1) is the constant 0.1; (0.1, 0.3) matches it epoch for epoch
+    # through the first half and then departs.
+    X, y = make_regression(n_samples=100, n_features=5, random_state=3)
+    labels = (y > 0).astype(int)
+    params = dict(FAST, max_iter=10, n_iter_no_change=100, keep_gate_history=True)
+    history = {
+        rate: CancelOutSelector(feature_dropout=rate, **params)
+        .fit(X, labels)
+        .gate_history_
+        for rate in (0.1, (0.1, 0.1), (0.1, 0.3))
+    }
+    as_list = CancelOutSelector(feature_dropout=[0.1, 0.3], **params).fit(X, labels)
+    np.testing.assert_array_equal(as_list.gate_history_, history[(0.1, 0.3)])
+    np.testing.assert_array_equal(history[0.1], history[(0.1, 0.1)])
+    np.testing.assert_array_equal(history[0.1][:5], history[(0.1, 0.3)][:5])
+    assert not np.array_equal(history[0.1][5:], history[(0.1, 0.3)][5:])
+
+
+def test_the_stopping_rule_restarts_when_the_rate_changes():
+    # With an impossible tol every epoch after the first counts as a stall:
+    # a constant rate stops after 1 + n_iter_no_change = 4 epochs. With a
+    # pair the rate changes at epoch 4 of 6, before the count reaches 3;
+    # the loss is then measured at another rate, so the count restarts and
+    # the fit runs to max_iter.
+    X, y = make_regression(n_samples=60, n_features=4, random_state=4)
+    labels = (y > 0).astype(int)
+    params = dict(FAST, max_iter=6, tol=1e9, n_iter_no_change=3)
+    constant = CancelOutSelector(feature_dropout=0.1, **params).fit(X, labels)
+    pair = CancelOutSelector(feature_dropout=(0.1, 0.3), **params).fit(X, labels)
+    assert constant.n_iter_ == 4
+    assert pair.n_iter_ == 6
 
 
 def test_auto_is_off_in_partial_fit():
@@ -94,7 +129,7 @@ def test_keep_multipliers_drop_the_asked_share_independently_per_net():
     assert feature_keep(Net(), 0.0, torch.Generator()) is None
 
 
-@pytest.mark.parametrize("rate", [1.0, -0.1, "half"])
+@pytest.mark.parametrize("rate", [1.0, -0.1, "half", (0.1,), (0.1, 1.0), [0.1, "x"]])
 def test_invalid_dropout_rate_is_rejected(rate):
     X, y = make_regression(n_samples=30, n_features=3, random_state=0)
     with pytest.raises(ValueError, match="feature_dropout"):
