@@ -72,6 +72,9 @@ def summarize(records):
                 row[key] = float(np.mean([r[key] for r in ok]))
                 row[key + "_std"] = float(np.std([r[key] for r in ok]))
             row["stability"] = metrics.stability([r["top_k"] for r in ok])
+            k = len(ok[0]["top_k"])
+            hits = [round(r["hit_at_k"] * k) for r in ok]
+            row["stability_ceiling"] = metrics.stability_ceiling(hits, k)
         summary.append(row)
     return summary
 
