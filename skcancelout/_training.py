@@ -440,10 +440,10 @@ def fit_loop(model, optimizer, data, settings, generator, validation=None):
             for group in optimizer.param_groups:
                 group["lr"] = _learning_rate(settings, result.n_iter) * lr_factor
             rate = dropout_rate(settings, result.n_iter)
-            if rate != dropout_rate(settings, max(result.n_iter - 1, 0)):
-                if validation is None:
-                    # Training losses at another dropout rate do not compare.
-                    best_score, stall = np.inf, 0
+            previous = dropout_rate(settings, max(result.n_iter - 1, 0))
+            if validation is None and rate != previous:
+                # Training losses at another dropout rate do not compare.
+                best_score, stall = np.inf, 0
             try:
                 loss = train_epoch(model, optimizer, data, settings, generator, rate)
             except DivergedError:

@@ -45,3 +45,22 @@ def _one_blas_thread():
 
     with threadpool_limits(limits=1):
         yield
+
+
+@pytest.fixture
+def record_on_call(monkeypatch):
+    """``record_on_call(module, name, probe)``: wrap ``module.name`` so each call
+    first appends ``probe()`` to the returned list (e.g. the torch thread count
+    or the subnormal mode in force while training)."""
+
+    def install(module, name, probe):
+        seen, real = [], getattr(module, name)
+
+        def wrapper(*args, **kwargs):
+            seen.append(probe())
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(module, name, wrapper)
+        return seen
+
+    return install

@@ -132,7 +132,7 @@ def test_torch_thread_count_and_dtype_restored(data, n_jobs):
     "n_jobs, allowed, expected",
     [(None, 1, 1), (None, 2, 2), (1, 2, 1), (-1, 1, os.cpu_count())],
 )
-def test_threads_during_a_large_fit(monkeypatch, n_jobs, allowed, expected):
+def test_threads_during_a_large_fit(record_on_call, n_jobs, allowed, expected):
     """n_jobs=None never takes more threads than the process allows (a
     GridSearchCV(n_jobs=2) worker on 2 cores allows one), so parallel searches do not
     oversubscribe the cores; an explicit n_jobs is obeyed."""
@@ -141,14 +141,7 @@ def test_threads_during_a_large_fit(monkeypatch, n_jobs, allowed, expected):
     rng = np.random.RandomState(0)
     X = rng.normal(size=(2048, 500)).astype(np.float32)
     y = (X[:, 0] > 0).astype(int)
-    seen = []
-    real = training.train_epoch
-
-    def train_epoch(*args, **kwargs):
-        seen.append(torch.get_num_threads())
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(training, "train_epoch", train_epoch)
+    seen = record_on_call(training, "train_epoch", torch.get_num_threads)
     before = torch.get_num_threads()
     torch.set_num_threads(allowed)
     try:
