@@ -15,6 +15,9 @@ from torch import nn
 
 from ._layer import gate_penalty, gate_values
 
+# aten's ReLU gradient: grad where input > threshold, else 0, in one pass.
+_RELU_BACKWARD = torch.ops.aten.threshold_backward
+
 
 def _uniform(shape, bound, generator, dtype, device):
     out = torch.rand(shape, generator=generator, dtype=dtype)
@@ -155,22 +158,127 @@ class GatedEnsemble(nn.Module):
         ``keep`` (K, d), if given, multiplies each net's standardized input
         (feature dropout), folded in the same way.
         """
-        # Plain tuples: slicing a ParameterList builds a new module each call.
-        weights, biases = tuple(self.weights), tuple(self.biases)
-        w_first = weights[0]  # (d, K, h)
-        n_features, k, hidden = w_first.shape
-        scaled_gates = self.gates() * self.inv_scale  # (K, d)
-        if keep is not None:
-            scaled_gates = scaled_gates * keep
-        # (d, K) laid out contiguously: the broadcast product runs faster.
-        w_eff = w_first * scaled_gates.T.contiguous().unsqueeze(-1)  # (d, K, h)
-        # One (batch, d) x (d, K*h) product serves all K first layers.
-        h = x @ w_eff.view(n_features, k * hidden)
-        h = h.view(x.shape[0], k, hidden).transpose(0, 1) + biases[0]
-        for weight, bias in zip(weights[1:], biases[1:], strict=True):
-            h = torch.baddbmm(bias, torch.relu(h), weight)
-        return h
+        scaled_gates = self.scaled_gates(keep)
+        return GatedMLP.apply(x, scaled_gates, *self.layers())
+
+    def scaled_gates(self, keep=None):
+        """Gates over the scale of each column (times ``keep``), (K, d)."""
+        scaled = self.gates() * self.inv_scale
+        return scaled if keep is None else scaled * keep
+
+    def layers(self):
+        """``(w_1, b_1, w_2, b_2, ...)``, as :func:`body_forward` takes them."""
+        out = []
+        for weight, bias in zip(self.weights, self.biases, strict=True):
+            out += (weight, bias)
+        return tuple(out)
 
     def first_layer_norms(self):
         """Norm of each feature's outgoing first-layer weights, (K, d)."""
         return self.weights[0].norm(dim=-1).T
+
+
+def body_forward(x, scaled_gates, layers):
+    """Outputs (K, batch, n_outputs) of K gated ReLU MLPs, and what backward needs.
+
+    ``layers`` is ``(w_1, b_1, w_2, b_2, ...)`` with ``w_1`` (d, K, h_1),
+    ``b_l`` (K, 1, h_l) and, for later layers, ``w_l`` (K, h_{l-1}, h_l).
+    Net k computes
+    ``relu(...relu((x * scaled_gates[k]) @ w_1[:, k] + b_1[k])...) @ w_L[k] + b_L[k]``.
+    The gates are folded into the first-layer weights, and one
+    (batch, d) x (d, K * h_1) product serves all K first layers.
+    """
+    w_first, b_first, later = layers[0], layers[1], layers[2:]
+    n_features, k, hidden = w_first.shape
+    # (d, K, 1), contiguous: the broadcast product runs faster.
+    gates_t = scaled_gates.T.contiguous().unsqueeze(-1)
+    w_eff = w_first * gates_t
+    # (batch, K * h): the first layers' outputs, net after net in each row.
+    out = torch.addmm(
+        b_first.reshape(1, k * hidden), x, w_eff.view(n_features, k * hidden)
+    )
+    out = out.view(x.shape[0], k, hidden).transpose(0, 1)
+    activations = []
+    for weight, bias in zip(later[::2], later[1::2], strict=True):
+        act = torch.relu(out)
+        activations.append(act)
+        out = torch.baddbmm(bias, act, weight)
+    return out, (x, gates_t, w_first, later[::2], activations)
+
+
+def body_backward(saved, grad_out, need_gates=True, need_x=False):
+    """Gradients of :func:`body_forward`'s inputs for ``grad_out`` (K, batch, n_out).
+
+    Returns ``(grad_x, grad_scaled_gates, [grad_w_1, grad_b_1, grad_w_2, ...])``;
+    the first two are None unless asked for.
+    """
+    x, gates_t, w_first, weights, activations = saved
+    batch = x.shape[0]
+    n_features, k, hidden = w_first.shape
+    # ``grad`` is the gradient of a layer's outputs seen as (batch, K, h),
+    # the layout in which the first layer writes them.
+    grad = grad_out.transpose(0, 1)
+    later_grads = []
+    for weight, act in zip(reversed(weights), reversed(activations), strict=True):
+        grad = grad.transpose(0, 1)  # (K, batch, h) for the batched products
+        later_grads[:0] = (torch.bmm(act.transpose(1, 2), grad), grad.sum(1, True))
+        grad = torch.bmm(grad, weight.transpose(1, 2))
+        # ReLU's gradient in one pass, in the activation's memory layout:
+        # (batch, K, h) for the first layer, so no copy follows.
+        grad = _RELU_BACKWARD(grad.transpose(0, 1), act.transpose(0, 1), 0.0)
+    flat = grad.contiguous().view(batch, k * hidden)
+    grad_b_first = flat.sum(0).view(k, 1, hidden)
+    grad_w_eff = (x.T @ flat).view(n_features, k, hidden)
+    grad_w_first = grad_w_eff * gates_t
+    grad_x = None
+    if need_x:
+        grad_x = flat @ (w_first * gates_t).view(n_features, k * hidden).T
+    grad_gates = None
+    if need_gates:
+        grad_gates = grad_w_eff.mul_(w_first).sum(-1).T
+    return grad_x, grad_gates, [grad_w_first, grad_b_first, *later_grads]
+
+
+class GatedMLP(torch.autograd.Function):
+    """:func:`body_forward` as an autograd function, with its backward by hand.
+
+    ``apply(x, scaled_gates, w_1, b_1, w_2, b_2, ...)``; see
+    :func:`body_forward`. Training calls the two functions directly (see
+    ``_training.training_step``); this makes the same network usable with
+    ``loss.backward()``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> x = torch.randn(5, 3)
+    >>> gates = torch.rand(2, 3, requires_grad=True)
+    >>> w1 = torch.randn(3, 2, 4, requires_grad=True)
+    >>> b1 = torch.zeros(2, 1, 4, requires_grad=True)
+    >>> w2 = torch.randn(2, 4, 1, requires_grad=True)
+    >>> b2 = torch.zeros(2, 1, 1, requires_grad=True)
+    >>> out = GatedMLP.apply(x, gates, w1, b1, w2, b2)
+    >>> tuple(out.shape)
+    (2, 5, 1)
+    >>> direct = torch.relu((x * gates[0]) @ w1[:, 0] + b1[0]) @ w2[0] + b2[0]
+    >>> bool(torch.allclose(out[0], direct, atol=1e-6))
+    True
+    >>> out.sum().backward()
+    >>> tuple(gates.grad.shape), tuple(w1.grad.shape)
+    ((2, 3), (3, 2, 4))
+    """
+
+    @staticmethod
+    def forward(ctx, x, scaled_gates, *layers):
+        out, saved = body_forward(x, scaled_gates, layers)
+        x, gates_t, w_first, weights, activations = saved
+        ctx.save_for_backward(x, gates_t, w_first, *weights, *activations)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        x, gates_t, w_first, *rest = ctx.saved_tensors
+        n_later = len(rest) // 2
+        saved = (x, gates_t, w_first, rest[:n_later], rest[n_later:])
+        needs = ctx.needs_input_grad
+        grad_x, grad_gates, grads = body_backward(saved, grad_out, needs[1], needs[0])
+        return grad_x, grad_gates, *grads

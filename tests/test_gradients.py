@@ -1,0 +1,153 @@
+"""Training computes its gradients by hand; they must equal autograd's."""
+
+import itertools
+
+import pytest
+import torch
+
+from skcancelout import gate_penalty
+from skcancelout._layer import penalty_with_grad
+from skcancelout._network import GatedEnsemble, GatedMLP
+from skcancelout._training import (
+    DivergedError,
+    TrainingSettings,
+    masked_input,
+    task_loss,
+    training_step,
+)
+
+D, K, BATCH = 7, 3, 11
+N_OUTPUTS = {"binary": 2, "multiclass": 4, "regression": 2, "multilabel": 3}
+
+
+def make_model(task, hidden, activation, seed=0):
+    generator = torch.Generator().manual_seed(seed)
+    model = GatedEnsemble(
+        n_features=D,
+        n_outputs=N_OUTPUTS.get(task, D),
+        hidden_layer_sizes=hidden,
+        n_estimators=K,
+        gate_activation=activation,
+        gate_init=0.5,
+        generator=generator,
+        shift=torch.randn(D, generator=generator),
+        scale=torch.rand(D, generator=generator) + 0.5,
+        device=torch.device("cpu"),
+    )
+    with torch.no_grad():  # gates apart, so the penalty terms are not trivial
+        model.gate.add_(torch.randn(K, D, generator=generator))
+    return model
+
+
+def make_batch(task, model, weighted, seed=1):
+    generator = torch.Generator().manual_seed(seed)
+    x = torch.randn(BATCH, D, generator=generator) * 2 + 1
+    n_out = N_OUTPUTS.get(task)
+    if task in ("binary", "multiclass"):
+        target = torch.randint(0, n_out, (BATCH,), generator=generator)
+    elif task == "multilabel":
+        target = (torch.rand(BATCH, n_out, generator=generator) < 0.5).float()
+    elif task == "regression":
+        target = torch.randn(BATCH, n_out, generator=generator)
+    else:
+        target = None
+    x, x_std, mask = masked_input(model, x, task, generator)
+    weight = torch.rand(BATCH, generator=generator) + 0.1 if weighted else None
+    return model.center(x), target, x_std, weight, mask
+
+
+def autograd_step(model, batch, keep, settings):
+    x, target, x_std, weight, mask = batch
+    model.zero_grad()
+    output = model(x, keep=keep)
+    loss = task_loss(settings.task, output, target, x_std, weight, mask).sum()
+    loss = loss + model.penalty(settings.penalty, settings.alpha, settings.beta)
+    loss.backward()
+    return loss.detach(), model.flat_grad.clone()
+
+
+CASES = [
+    # every task with the defaults' architecture, weighted or not
+    *[
+        (task, (5, 4), "sigmoid", "gates", w)
+        for task in [*N_OUTPUTS, "reconstruction"]
+        for w in (False, True)
+    ],
+    # the other gate activation and penalty, and other depths
+    ("multiclass", (5, 4), "softmax", "gates", False),
+    ("binary", (5,), "sigmoid", "l1l2", True),
+    ("regression", (), "softmax", "l1l2", False),
+    ("reconstruction", (6, 5, 4), "sigmoid", "gates", True),
+]
+
+
+@pytest.mark.parametrize(
+    "dropout", [False, True], ids=["all-features", "feature-dropout"]
+)
+@pytest.mark.parametrize(("task", "hidden", "activation", "penalty", "weighted"), CASES)
+def test_training_step_matches_autograd(
+    task, hidden, activation, penalty, weighted, dropout
+):
+    model = make_model(task, hidden, activation)
+    batch = make_batch(task, model, weighted)
+    keep = None
+    if dropout:
+        keep = (
+            torch.rand(K, D, generator=torch.Generator().manual_seed(2)) > 0.3
+        ) / 0.7
+    settings = TrainingSettings(task=task, penalty=penalty, alpha=0.05, beta=0.01)
+    expected_loss, expected = autograd_step(model, batch, keep, settings)
+    model.flat_grad.fill_(123.0)  # every entry must be overwritten
+    loss = training_step(model, *batch, keep, settings)
+    torch.testing.assert_close(loss, expected_loss, rtol=1e-5, atol=1e-6)
+    torch.testing.assert_close(model.flat_grad, expected, rtol=1e-4, atol=1e-6)
+    assert float(model.flat_grad.abs().max()) > 0
+
+
+def test_training_step_raises_before_writing_gradients():
+    model = make_model("binary", (5,), "sigmoid")
+    x, target, x_std, weight, mask = make_batch("binary", model, False)
+    x[0, 0] = float("inf")
+    model.flat_grad.fill_(7.0)
+    settings = TrainingSettings(task="binary", penalty="gates", alpha=0.05, beta=0.01)
+    with pytest.raises(DivergedError):
+        training_step(model, x, target, x_std, weight, mask, None, settings)
+    assert bool((model.flat_grad == 7.0).all())
+
+
+@pytest.mark.parametrize("hidden", [(), (4,), (4, 3)], ids=["no-hidden", "one", "two"])
+def test_gated_mlp_backward_passes_gradcheck(hidden):
+    generator = torch.Generator().manual_seed(0)
+
+    def tensor(*shape):
+        values = torch.randn(*shape, generator=generator, dtype=torch.float64)
+        return values.requires_grad_()
+
+    sizes = [5, *hidden, 2]
+    layers = [tensor(5, 2, sizes[1]), tensor(2, 1, sizes[1])]
+    for fan_in, fan_out in zip(sizes[1:-1], sizes[2:], strict=True):
+        layers += [tensor(2, fan_in, fan_out), tensor(2, 1, fan_out)]
+    inputs = (tensor(6, 5), tensor(2, 5), *layers)
+    assert torch.autograd.gradcheck(GatedMLP.apply, inputs)
+
+
+@pytest.mark.parametrize(
+    ("kind", "activation", "n_features", "start"),
+    list(
+        itertools.product(
+            ("gates", "l1l2"), ("sigmoid", "softmax"), (1, 6), ("zeros", "random")
+        )
+    ),
+)
+def test_penalty_with_grad_matches_gate_penalty_and_autograd(
+    kind, activation, n_features, start
+):
+    weight = torch.zeros(K, n_features)
+    if start == "random":
+        weight = torch.randn(K, n_features, generator=torch.Generator().manual_seed(0))
+    weight.requires_grad_()
+    expected = gate_penalty(weight, kind, 0.03, 0.02, activation)
+    expected.backward()
+    value, grad = penalty_with_grad(weight.detach(), kind, 0.03, 0.02, activation)
+    torch.testing.assert_close(value, expected.detach())
+    torch.testing.assert_close(grad, weight.grad)
