@@ -1,5 +1,9 @@
 """Several small MLPs, each behind its own CancelOut gate, run as one batched net.
 
+Forward and backward passes are written out (:func:`body_forward`,
+:func:`body_backward`); training calls them directly, and
+:class:`GatedMLP` makes them an autograd function for everything else.
+
 The K networks share no weights; stacking them lets one matrix product serve
 all K, so an ensemble costs little more than a single net. The input
 standardization ``(x - shift) / scale`` is folded into the first layer, so a
@@ -158,13 +162,16 @@ class GatedEnsemble(nn.Module):
         ``keep`` (K, d), if given, multiplies each net's standardized input
         (feature dropout), folded in the same way.
         """
-        scaled_gates = self.scaled_gates(keep)
+        scaled_gates = self.gates() * self.gate_factor(keep)
         return GatedMLP.apply(x, scaled_gates, *self.layers())
 
-    def scaled_gates(self, keep=None):
-        """Gates over the scale of each column (times ``keep``), (K, d)."""
-        scaled = self.gates() * self.inv_scale
-        return scaled if keep is None else scaled * keep
+    def gate_factor(self, keep=None):
+        """What multiplies the gates before the first layer: 1 / scale, times ``keep``.
+
+        (d,), or (K, d) with ``keep``; the product of the gates and this
+        factor is the ``scaled_gates`` of :func:`body_forward`.
+        """
+        return self.inv_scale if keep is None else self.inv_scale * keep
 
     def layers(self):
         """``(w_1, b_1, w_2, b_2, ...)``, as :func:`body_forward` takes them."""
@@ -187,6 +194,15 @@ def body_forward(x, scaled_gates, layers):
     ``relu(...relu((x * scaled_gates[k]) @ w_1[:, k] + b_1[k])...) @ w_L[k] + b_L[k]``.
     The gates are folded into the first-layer weights, and one
     (batch, d) x (d, K * h_1) product serves all K first layers.
+
+    Examples
+    --------
+    >>> import torch
+    >>> layers = (torch.randn(3, 2, 4), torch.zeros(2, 1, 4),
+    ...           torch.randn(2, 4, 1), torch.zeros(2, 1, 1))
+    >>> out, saved = body_forward(torch.randn(5, 3), torch.ones(2, 3), layers)
+    >>> tuple(out.shape)  # (K, batch, n_outputs)
+    (2, 5, 1)
     """
     w_first, b_first, later = layers[0], layers[1], layers[2:]
     n_features, k, hidden = w_first.shape
@@ -210,7 +226,19 @@ def body_backward(saved, grad_out, need_gates=True, need_x=False):
     """Gradients of :func:`body_forward`'s inputs for ``grad_out`` (K, batch, n_out).
 
     Returns ``(grad_x, grad_scaled_gates, [grad_w_1, grad_b_1, grad_w_2, ...])``;
-    the first two are None unless asked for.
+    the first two are None unless asked for. ``saved`` is the second value
+    :func:`body_forward` returned.
+
+    Examples
+    --------
+    >>> import torch
+    >>> layers = (torch.randn(3, 2, 4), torch.zeros(2, 1, 4),
+    ...           torch.randn(2, 4, 1), torch.zeros(2, 1, 1))
+    >>> out, saved = body_forward(torch.randn(5, 3), torch.ones(2, 3), layers)
+    >>> _, grad_gates, grads = body_backward(saved, torch.ones_like(out))
+    >>> tuple(grad_gates.shape), [tuple(g.shape) for g in grads] == [
+    ...     tuple(t.shape) for t in layers]
+    ((2, 3), True)
     """
     x, gates_t, w_first, weights, activations = saved
     batch = x.shape[0]
