@@ -102,35 +102,41 @@ def gate_values_backward(gates, grad, activation="sigmoid"):
     return gates * (grad - (gates * grad).sum(-1, keepdim=True))
 
 
-def penalty_with_grad(
-    weight, kind="gates", alpha=0.001, beta=0.001, activation="sigmoid"
-):
-    """:func:`gate_penalty` and its gradient with respect to ``weight``, no autograd.
+def penalty_with_grad(weight, kind, alpha, beta, activation, gates):
+    """:func:`gate_penalty`, and its gradient in two parts, without autograd.
+
+    ``gates`` is ``gate_values(weight, activation)``. Returns ``(value,
+    through_gates, direct)``: the gradient with respect to ``weight`` is
+    ``gate_values_backward(gates, through_gates, activation) + direct``, so
+    a caller that also has a gradient of the gate values (the task loss's)
+    adds ``through_gates`` to it and runs the gate's backward once.
 
     Examples
     --------
     >>> import torch
     >>> w = torch.tensor([[4.0, -1.0, 0.5]], requires_grad=True)
     >>> gate_penalty(w, "gates", 0.01, 0.001).backward()
-    >>> value, grad = penalty_with_grad(w.detach(), "gates", 0.01, 0.001)
+    >>> gates = gate_values(w.detach())
+    >>> value, through, direct = penalty_with_grad(
+    ...     w.detach(), "gates", 0.01, 0.001, "sigmoid", gates)
+    >>> grad = gate_values_backward(gates, through) + direct
     >>> bool(torch.allclose(grad, w.grad))
     True
     """
     if kind == "gates":
-        gates = gate_values(weight, activation)
         value = alpha * gates.sum()
-        grad = gate_values_backward(gates, alpha, activation)
+        direct = torch.zeros_like(weight)
         n_features = weight.shape[-1]
         if n_features > 1:
             centered = weight - weight.mean(-1, keepdim=True)
             value = value - beta * centered.pow(2).sum() / (n_features - 1)
-            grad = grad.add_(centered, alpha=-2 * beta / (n_features - 1))
-        return value, grad
+            direct = centered.mul_(-2 * beta / (n_features - 1))
+        return value, alpha, direct
     if kind == "l1l2":
         norm = weight.norm(dim=-1, keepdim=True)
         value = alpha * weight.abs().sum() + beta * norm.sum()
         unit = torch.where(norm > 0, weight / norm, torch.zeros_like(weight))
-        return value, alpha * torch.sign(weight) + beta * unit
+        return value, 0.0, alpha * torch.sign(weight) + beta * unit
     raise ValueError(f"kind must be one of {PENALTIES}, got {kind!r}.")
 
 

@@ -222,12 +222,13 @@ def body_forward(x, scaled_gates, layers):
     return out, (x, gates_t, w_first, later[::2], activations)
 
 
-def body_backward(saved, grad_out, need_gates=True, need_x=False):
+def body_backward(saved, grad_out, into, need_gates=True, need_x=False):
     """Gradients of :func:`body_forward`'s inputs for ``grad_out`` (K, batch, n_out).
 
-    Returns ``(grad_x, grad_scaled_gates, [grad_w_1, grad_b_1, grad_w_2, ...])``;
-    the first two are None unless asked for. ``saved`` is the second value
-    :func:`body_forward` returned.
+    The gradients of ``layers`` are written into ``into``, tensors of their
+    shapes in the same order (the parameters' ``.grad`` in training).
+    Returns ``(grad_x, grad_scaled_gates)``, each None unless asked for.
+    ``saved`` is the second value :func:`body_forward` returned.
 
     Examples
     --------
@@ -235,9 +236,9 @@ def body_backward(saved, grad_out, need_gates=True, need_x=False):
     >>> layers = (torch.randn(3, 2, 4), torch.zeros(2, 1, 4),
     ...           torch.randn(2, 4, 1), torch.zeros(2, 1, 1))
     >>> out, saved = body_forward(torch.randn(5, 3), torch.ones(2, 3), layers)
-    >>> _, grad_gates, grads = body_backward(saved, torch.ones_like(out))
-    >>> tuple(grad_gates.shape), [tuple(g.shape) for g in grads] == [
-    ...     tuple(t.shape) for t in layers]
+    >>> into = [torch.empty_like(t) for t in layers]
+    >>> _, grad_gates = body_backward(saved, torch.ones_like(out), into)
+    >>> tuple(grad_gates.shape), bool(into[3].eq(5).all())  # bias: batch of 1s
     ((2, 3), True)
     """
     x, gates_t, w_first, weights, activations = saved
@@ -246,25 +247,26 @@ def body_backward(saved, grad_out, need_gates=True, need_x=False):
     # ``grad`` is the gradient of a layer's outputs seen as (batch, K, h),
     # the layout in which the first layer writes them.
     grad = grad_out.transpose(0, 1)
-    later_grads = []
-    for weight, act in zip(reversed(weights), reversed(activations), strict=True):
+    for layer in reversed(range(len(weights))):
+        act, weight = activations[layer], weights[layer]
         grad = grad.transpose(0, 1)  # (K, batch, h) for the batched products
-        later_grads[:0] = (torch.bmm(act.transpose(1, 2), grad), grad.sum(1, True))
+        torch.bmm(act.transpose(1, 2), grad, out=into[2 + 2 * layer])
+        torch.sum(grad, 1, keepdim=True, out=into[3 + 2 * layer])
         grad = torch.bmm(grad, weight.transpose(1, 2))
         # ReLU's gradient in one pass, in the activation's memory layout:
         # (batch, K, h) for the first layer, so no copy follows.
         grad = _RELU_BACKWARD(grad.transpose(0, 1), act.transpose(0, 1), 0.0)
     flat = grad.contiguous().view(batch, k * hidden)
-    grad_b_first = flat.sum(0).view(k, 1, hidden)
+    torch.sum(flat, 0, out=into[1].view(k * hidden))
     grad_w_eff = (x.T @ flat).view(n_features, k, hidden)
-    grad_w_first = grad_w_eff * gates_t
+    torch.mul(grad_w_eff, gates_t, out=into[0])
     grad_x = None
     if need_x:
         grad_x = flat @ (w_first * gates_t).view(n_features, k * hidden).T
     grad_gates = None
     if need_gates:
         grad_gates = grad_w_eff.mul_(w_first).sum(-1).T
-    return grad_x, grad_gates, [grad_w_first, grad_b_first, *later_grads]
+    return grad_x, grad_gates
 
 
 class GatedMLP(torch.autograd.Function):
@@ -300,6 +302,7 @@ class GatedMLP(torch.autograd.Function):
         out, saved = body_forward(x, scaled_gates, layers)
         x, gates_t, w_first, weights, activations = saved
         ctx.save_for_backward(x, gates_t, w_first, *weights, *activations)
+        ctx.layer_shapes = [layer.shape for layer in layers]
         return out
 
     @staticmethod
@@ -308,5 +311,6 @@ class GatedMLP(torch.autograd.Function):
         n_later = len(rest) // 2
         saved = (x, gates_t, w_first, rest[:n_later], rest[n_later:])
         needs = ctx.needs_input_grad
-        grad_x, grad_gates, grads = body_backward(saved, grad_out, needs[1], needs[0])
+        grads = [x.new_empty(shape) for shape in ctx.layer_shapes]
+        grad_x, grad_gates = body_backward(saved, grad_out, grads, needs[1], needs[0])
         return grad_x, grad_gates, *grads

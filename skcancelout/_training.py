@@ -119,7 +119,8 @@ def task_loss(
         per_sample = -log_p.gather(-1, index).squeeze(-1)
         if with_grad:
             # softmax minus the one-hot target
-            grad = log_p.exp().scatter_add_(-1, index, torch.full_like(log_p, -1.0))
+            minus_one = log_p.new_full((1, 1, 1), -1.0).expand(k, batch, 1)
+            grad = log_p.exp().scatter_add_(-1, index, minus_one)
     elif task == "multilabel":
         target = target.expand(k, -1, -1)
         per_sample = F.binary_cross_entropy_with_logits(
@@ -173,17 +174,18 @@ def training_step(model, x, target, x_std, sample_weight, mask, keep, settings):
         settings.task, out, target, x_std, sample_weight, mask, with_grad=True
     )
     activation = model.gate_activation
-    penalty, grad_penalty = penalty_with_grad(
-        model.gate, settings.penalty, settings.alpha, settings.beta, activation
+    penalty, through_gates, direct = penalty_with_grad(
+        model.gate, settings.penalty, settings.alpha, settings.beta, activation, gates
     )
     loss = loss_per_net.sum() + penalty
     if not torch.isfinite(loss):
         raise DivergedError("loss is not finite")
-    _, grad_scaled, grads = body_backward(saved, grad_out)
-    grad_gate = gate_values_backward(gates, grad_scaled.mul_(factor), activation)
-    torch.add(grad_gate, grad_penalty, out=model.gate.grad)
-    for param, grad in zip(model.layers(), grads, strict=True):
-        param.grad.copy_(grad)
+    grads = [param.grad for param in model.layers()]
+    _, grad_scaled = body_backward(saved, grad_out, grads)
+    # The task's and the penalty's gradients of the gate values, one backward.
+    grad_gates = grad_scaled.mul_(factor).add_(through_gates)
+    grad_gate = gate_values_backward(gates, grad_gates, activation)
+    torch.add(grad_gate, direct, out=model.gate.grad)
     return loss
 
 
