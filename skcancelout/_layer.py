@@ -125,13 +125,12 @@ def penalty_with_grad(weight, kind, alpha, beta, activation, gates):
     """
     if kind == "gates":
         value = alpha * gates.sum()
-        direct = torch.zeros_like(weight)
         n_features = weight.shape[-1]
-        if n_features > 1:
-            centered = weight - weight.mean(-1, keepdim=True)
-            value = value - beta * centered.pow(2).sum() / (n_features - 1)
-            direct = centered.mul_(-2 * beta / (n_features - 1))
-        return value, alpha, direct
+        if n_features == 1:  # no spread to reward
+            return value, alpha, torch.zeros_like(weight)
+        centered = weight - weight.mean(-1, keepdim=True)
+        value = value - beta * centered.pow(2).sum() / (n_features - 1)
+        return value, alpha, centered.mul_(-2 * beta / (n_features - 1))
     if kind == "l1l2":
         norm = weight.norm(dim=-1, keepdim=True)
         value = alpha * weight.abs().sum() + beta * norm.sum()

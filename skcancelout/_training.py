@@ -1,7 +1,8 @@
 """The training loop: batches, task losses, optimizer, stopping and history.
 
 Each step is a small function so it can be read, tested and replaced alone:
-``iter_batches`` -> ``task_loss`` -> ``train_epoch`` -> ``fit_loop``.
+``iter_batches`` -> ``training_step`` (with ``task_loss``) -> ``train_epoch``
+-> ``fit_loop``.
 """
 
 import copy
