@@ -124,13 +124,15 @@ def penalty_with_grad(weight, kind, alpha, beta, activation, gates):
     True
     """
     if kind == "gates":
-        value = alpha * gates.sum()
+        value = gates.sum().mul_(alpha)
         n_features = weight.shape[-1]
         if n_features == 1:  # no spread to reward
             return value, alpha, torch.zeros_like(weight)
-        centered = weight - weight.mean(-1, keepdim=True)
-        value = value - beta * centered.pow(2).sum() / (n_features - 1)
-        return value, alpha, centered.mul_(-2 * beta / (n_features - 1))
+        centered = (weight - weight.mean(-1, keepdim=True)).view(-1)
+        # Few operations: this runs at every training step.
+        value.sub_(torch.dot(centered, centered), alpha=beta / (n_features - 1))
+        direct = centered.mul_(-2 * beta / (n_features - 1))
+        return value, alpha, direct.view(weight.shape)
     if kind == "l1l2":
         norm = weight.norm(dim=-1, keepdim=True)
         value = alpha * weight.abs().sum() + beta * norm.sum()

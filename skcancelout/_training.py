@@ -154,7 +154,7 @@ def task_loss(
 
 @torch.no_grad()
 def training_step(model, x, target, x_std, sample_weight, mask, keep, settings):
-    """Loss of one batch (summed over the K nets, penalty included), and gradients.
+    """Loss of one batch as a float (K nets summed, penalty included), and gradients.
 
     The gradient of that loss with respect to every parameter of ``model``
     is written into the parameters' ``.grad`` (views of ``model.flat_grad``).
@@ -178,8 +178,8 @@ def training_step(model, x, target, x_std, sample_weight, mask, keep, settings):
     penalty, through_gates, direct = penalty_with_grad(
         model.gate, settings.penalty, settings.alpha, settings.beta, activation, gates
     )
-    loss = loss_per_net.sum() + penalty
-    if not torch.isfinite(loss):
+    loss = float(loss_per_net.sum() + penalty)
+    if not math.isfinite(loss):
         raise DivergedError("loss is not finite")
     grads = [param.grad for param in model.layers()]
     _, grad_scaled = body_backward(saved, grad_out, grads)
@@ -241,6 +241,13 @@ class EnsembleAdam:
         # torch's one-pass Adam kernel (what torch.optim.Adam(fused=True)
         # runs), where this build has it for the device; else plain ops.
         self.fused = _FUSED_ADAM is not None
+        # The fused kernel's operands: for each weight decay rate, views of
+        # the (never reallocated) buffers on that rate's runs.
+        buffers = (model.flat, model.flat_grad, self.exp_avg, self.exp_avg_sq)
+        self._fused_operands = [
+            (rate, *([buffer[part] for part in parts] for buffer in buffers))
+            for rate, parts in _decay_groups(model, weight_decay)
+        ]
 
     def zero_grad(self):
         self.model.zero_grad()
@@ -248,36 +255,41 @@ class EnsembleAdam:
     @torch.no_grad()
     def step(self):
         param, grad = self.model.flat, self.model.flat_grad
-        if self.decay is not None:
-            # In place: the gradient buffer is zeroed before the next backward.
-            grad.addcmul_(param, self.decay)
         self.n_steps += 1
         if self.fused:
             self._step.fill_(self.n_steps)
             try:
-                self._fused_step(param, grad)
+                self._fused_step()
                 return
             except (RuntimeError, NotImplementedError):
-                self.fused = False  # no kernel here; nothing was updated
+                # No kernel for this device: the first call fails before any
+                # update, and every call after it would fail the same way.
+                self.fused = False
+        if self.decay is not None:
+            # In place: the next step overwrites the gradient buffer.
+            grad.addcmul_(param, self.decay)
         self._plain_step(param, grad)
 
-    def _fused_step(self, param, grad):
+    def _fused_step(self):
+        # One kernel call per weight decay rate (the kernel applies it to the
+        # gradient as it reads it), on the runs of the buffers with that rate.
         beta1, beta2 = self.betas
-        _FUSED_ADAM(
-            [param],
-            [grad],
-            [self.exp_avg],
-            [self.exp_avg_sq],
-            [],
-            [self._step],
-            lr=self.param_groups[0]["lr"],
-            beta1=beta1,
-            beta2=beta2,
-            weight_decay=0.0,
-            eps=self.eps,
-            amsgrad=False,
-            maximize=False,
-        )
+        for rate, params, grads, avgs, avg_sqs in self._fused_operands:
+            _FUSED_ADAM(
+                params,
+                grads,
+                avgs,
+                avg_sqs,
+                [],
+                [self._step] * len(params),
+                lr=self.param_groups[0]["lr"],
+                beta1=beta1,
+                beta2=beta2,
+                weight_decay=rate,
+                eps=self.eps,
+                amsgrad=False,
+                maximize=False,
+            )
 
     def _plain_step(self, param, grad):
         beta1, beta2 = self.betas
@@ -309,6 +321,40 @@ class EnsembleAdam:
         self.param_groups = [dict(state["param_groups"][0])]
 
 
+def _decay_groups(model, weight_decay):
+    """``[(rate, [slice, ...]), ...]``: the flat buffer's runs, by weight decay.
+
+    Adjacent parameters with the same rate share one run. With the
+    defaults (decay on the first layer only) there are two rates: the
+    first layer's weights, and everything else in two runs.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skcancelout._network import GatedEnsemble
+    >>> model = GatedEnsemble(3, 2, (4,), 2, "sigmoid", 4.0,
+    ...     torch.Generator().manual_seed(0), torch.zeros(3), torch.ones(3),
+    ...     torch.device("cpu"))
+    >>> groups = _decay_groups(model, {model.weights[0]: 0.1})
+    >>> [(rate, len(parts)) for rate, parts in groups]
+    [(0.0, 2), (0.1, 1)]
+    >>> sizes = [part.stop - part.start for _, parts in groups for part in parts]
+    >>> sum(sizes) == model.flat.numel()
+    True
+    """
+    runs = []
+    for param, part in sorted(model.segments.items(), key=lambda item: item[1].start):
+        rate = float(weight_decay.get(param, 0.0))
+        if runs and runs[-1][0] == rate and runs[-1][1].stop == part.start:
+            runs[-1] = (rate, slice(runs[-1][1].start, part.stop))
+        else:
+            runs.append((rate, part))
+    groups = {}
+    for rate, part in runs:
+        groups.setdefault(rate, []).append(part)
+    return list(groups.items())
+
+
 class DivergedError(ValueError):
     """The training loss became NaN or infinite."""
 
@@ -336,28 +382,32 @@ def train_epoch(model, optimizer, data, settings, generator, feature_dropout=0.0
     ``feature_dropout`` is this epoch's rate (see :func:`dropout_rate`).
     """
     total, seen = 0.0, 0
-    for index in iter_batches(data.n_samples, settings.batch_size, generator):
+    batches = list(iter_batches(data.n_samples, settings.batch_size, generator))
+    # The epoch's dropout masks in one draw: the same numbers as one draw per
+    # step, without a handful of small operations in every step.
+    keeps = feature_keep(model, feature_dropout, generator, steps=len(batches))
+    for step, index in enumerate(batches):
         x, y, w = data.rows(index)
         x, x_std, mask = masked_input(model, x, settings.task, generator)
         # A gathered batch is our own copy; the whole X (one batch) is not.
         fresh = index is not None or mask is not None
-        keep = feature_keep(model, feature_dropout, generator)
+        keep = None if keeps is None else keeps[step]
         x = model.center(x, inplace=fresh)
         loss = training_step(model, x, y, x_std, w, mask, keep, settings)
         optimizer.step()
         rows = x.shape[0]
-        total += loss.item() * rows
+        total += loss * rows
         seen += rows
     return total / seen / model.n_estimators
 
 
-def feature_keep(model, rate, generator):
-    """Per-net input multipliers for one step, (K, d); None when ``rate`` is 0.
+def feature_keep(model, rate, generator, steps=None):
+    """Per-net input multipliers, (K, d), or (steps, K, d) for ``steps`` steps.
 
     Each feature is dropped (multiplier 0, so it reads as its column mean)
-    with probability ``rate``, independently for each of the K nets; kept
-    ones are scaled by ``1 / (1 - rate)`` so a layer's expected input is
-    unchanged.
+    with probability ``rate``, independently for each of the K nets and
+    each step; kept ones are scaled by ``1 / (1 - rate)`` so a layer's
+    expected input is unchanged. None when ``rate`` is 0.
 
     Examples
     --------
@@ -371,11 +421,14 @@ def feature_keep(model, rate, generator):
     [0.0, 1.3333333730697632]
     >>> round(float((keep == 0).float().mean()), 1)
     0.2
+    >>> feature_keep(Net(), 0.25, torch.Generator(), steps=4).shape
+    torch.Size([4, 3, 1000])
     """
     if not rate:
         return None
+    shape = model.gate.shape if steps is None else (steps, *model.gate.shape)
     # float32 draws whatever torch's default dtype: the same seed, the same masks.
-    draw = torch.rand(model.gate.shape, generator=generator, dtype=torch.float32)
+    draw = torch.rand(shape, generator=generator, dtype=torch.float32)
     keep = (draw >= rate).to(model.gate.dtype) / (1.0 - rate)
     return keep.to(model.gate.device)
 

@@ -134,3 +134,16 @@ def test_invalid_dropout_rate_is_rejected(rate):
     X, y = make_regression(n_samples=30, n_features=3, random_state=0)
     with pytest.raises(ValueError, match="feature_dropout"):
         CancelOutSelector(feature_dropout=rate).fit(X, y)
+
+
+def test_an_epochs_draw_equals_one_draw_per_step():
+    # Training draws an epoch's masks at once; the seeded stream must be the
+    # same as drawing them step by step, so results do not depend on it.
+    class Net:
+        gate = torch.zeros(3, 50)
+
+    epoch = feature_keep(Net(), 0.4, torch.Generator().manual_seed(5), steps=4)
+    generator = torch.Generator().manual_seed(5)
+    steps = [feature_keep(Net(), 0.4, generator) for _ in range(4)]
+    assert epoch.shape == (4, 3, 50)
+    assert torch.equal(epoch, torch.stack(steps))
