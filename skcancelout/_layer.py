@@ -98,6 +98,8 @@ def gate_values_backward(gates, grad, activation="sigmoid"):
     True
     """
     if activation == "sigmoid":
+        if torch.is_tensor(grad):  # grad * gates * (1 - gates), one operation
+            return torch.ops.aten.sigmoid_backward(grad, gates)
         return grad * gates * (1 - gates)
     return gates * (grad - (gates * grad).sum(-1, keepdim=True))
 
