@@ -29,6 +29,10 @@ TASKS = ("binary", "multiclass", "regression", "multilabel", "reconstruction")
 # autoencoder instead rewards isolated noise columns, which only their own
 # gate can reconstruct.
 MASK_FRACTION = 0.3
+# Most random numbers drawn at once for feature-dropout masks (1 MB of
+# float32): one draw serves many steps (an epoch of the 2000 x 500 default
+# fit) without growing with n.
+KEEP_DRAW_ELEMENTS = 2**18
 # The kernel behind torch.optim.Adam(fused=True); absent from older builds.
 _FUSED_ADAM = getattr(torch, "_fused_adam_", None)
 
@@ -387,15 +391,21 @@ def train_epoch(model, optimizer, data, settings, generator, feature_dropout=0.0
     """
     total, seen = 0.0, 0
     batches = list(iter_batches(data.n_samples, settings.batch_size, generator))
-    # The epoch's dropout masks in one draw: the same numbers as one draw per
-    # step, without a handful of small operations in every step.
-    keeps = feature_keep(model, feature_dropout, generator, steps=len(batches))
+    # Dropout masks for many steps in one draw (the same numbers as one draw
+    # per step, without a handful of small operations in every step), at
+    # most KEEP_DRAW_ELEMENTS numbers at a time so memory stays bounded.
+    chunk = max(1, KEEP_DRAW_ELEMENTS // model.gate.numel())
+    keeps = None
     for step, index in enumerate(batches):
+        if feature_dropout and step % chunk == 0:
+            steps = min(chunk, len(batches) - step)
+            keeps = None  # freed before the next draw
+            keeps = feature_keep(model, feature_dropout, generator, steps=steps)
         x, y, w = data.rows(index)
         x, x_std, mask = masked_input(model, x, settings.task, generator)
         # A gathered batch is our own copy; the whole X (one batch) is not.
         fresh = index is not None or mask is not None
-        keep = None if keeps is None else keeps[step]
+        keep = None if keeps is None else keeps[step % chunk]
         x = model.center(x, inplace=fresh)
         loss = training_step(model, x, y, x_std, w, mask, keep, settings)
         optimizer.step()
@@ -433,7 +443,7 @@ def feature_keep(model, rate, generator, steps=None):
     shape = model.gate.shape if steps is None else (steps, *model.gate.shape)
     # float32 draws whatever torch's default dtype: the same seed, the same masks.
     draw = torch.rand(shape, generator=generator, dtype=torch.float32)
-    keep = (draw >= rate).to(model.gate.dtype) / (1.0 - rate)
+    keep = draw.ge_(rate).to(model.gate.dtype).div_(1.0 - rate)  # in place
     return keep.to(model.gate.device)
 
 

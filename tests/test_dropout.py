@@ -147,3 +147,21 @@ def test_an_epochs_draw_equals_one_draw_per_step():
     steps = [feature_keep(Net(), 0.4, generator) for _ in range(4)]
     assert epoch.shape == (4, 3, 50)
     assert torch.equal(epoch, torch.stack(steps))
+
+
+def test_masks_drawn_in_chunks_train_the_same_networks(monkeypatch):
+    # 178 wine rows in batches of 32 are 6 steps an epoch; a draw limit of
+    # 4 steps' masks splits every epoch into two draws, one of them short.
+    import skcancelout._training as training
+
+    X, y = load_wine(return_X_y=True)
+    params = dict(FAST, batch_size=32, feature_dropout=0.3)
+    whole = CancelOutSelector(**params).fit(X, y).gate_weights_
+    n_gates = params["n_estimators"] * X.shape[1]
+    monkeypatch.setattr(training, "KEEP_DRAW_ELEMENTS", 4 * n_gates)
+    chunked = CancelOutSelector(**params).fit(X, y).gate_weights_
+    np.testing.assert_array_equal(whole, chunked)
+    monkeypatch.setattr(training, "KEEP_DRAW_ELEMENTS", 1)  # one step a draw
+    np.testing.assert_array_equal(
+        whole, CancelOutSelector(**params).fit(X, y).gate_weights_
+    )
