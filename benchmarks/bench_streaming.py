@@ -33,6 +33,8 @@ OLD, NEW = [0, 1, 2], [3, 4, 5]
 DRIFT_SETTINGS = {
     "default ((32, 32), lr=0.02, alpha=0.01)": {},
     "lr=0.05, alpha=0.05": {"learning_rate_init": 0.05, "alpha": 0.05},
+    "learning_rate_init=0.005": {"learning_rate_init": 0.005},
+    "hidden_layer_sizes=(32,)": {"hidden_layer_sizes": (32,)},
     "hidden_layer_sizes=(16,)": {"hidden_layer_sizes": (16,)},
 }
 
