@@ -203,9 +203,11 @@ class EnsembleAdam:
 
     The update of ``torch.optim.Adam`` (default betas and eps, coupled weight
     decay) on the whole buffer at once: each parameter may have its own
-    weight decay, added to the gradient as one vector, then torch's fused
-    Adam kernel runs once (a few in-place operations where the build has no
-    such kernel). Unlike ``torch.optim``, building it does not import
+    weight decay, and torch's fused Adam kernel runs once per distinct rate
+    (twice with the selector's defaults), applying it as it reads the
+    gradient. Where the build has no such kernel, the decay is added to the
+    gradient as one vector and a few in-place operations follow. Unlike
+    ``torch.optim``, building it does not import
     ``torch._dynamo`` (2-3 s on the first fit in a process), and a step
     has no per-parameter Python work.
 
