@@ -238,10 +238,9 @@ class EnsembleAdam:
 
     def __init__(self, model, lr, weight_decay):
         self.model = model
-        decay = torch.zeros_like(model.flat)
-        for param, rate in weight_decay.items():
-            decay[model.segments[param]] = rate
-        self.decay = decay if bool(decay.any()) else None
+        # The weight decay rates, once: runs of the flat buffer by rate.
+        self._groups = _decay_groups(model, weight_decay)
+        self._decay = None  # the per-entry vector, built if the plain path runs
         self.param_groups = [{"lr": float(lr)}]
         self.n_steps = 0
         self.exp_avg = torch.zeros_like(model.flat)
@@ -256,8 +255,23 @@ class EnsembleAdam:
         buffers = (model.flat, model.flat_grad, self.exp_avg, self.exp_avg_sq)
         self._fused_operands = [
             (rate, *([buffer[part] for part in parts] for buffer in buffers))
-            for rate, parts in _decay_groups(model, weight_decay)
+            for rate, parts in self._groups
         ]
+
+    @property
+    def decay(self):
+        """Weight decay rate of each entry of the flat buffer; None if all are 0.
+
+        Built from the rate groups on first use: only the plain update (no
+        fused kernel) adds it to the gradient as one vector.
+        """
+        if self._decay is None and any(rate for rate, _ in self._groups):
+            decay = torch.zeros_like(self.model.flat)
+            for rate, parts in self._groups:
+                for part in parts:
+                    decay[part] = rate
+            self._decay = decay
+        return self._decay
 
     def zero_grad(self):
         self.model.zero_grad()
