@@ -32,6 +32,7 @@ from ._training import (
     TrainingSettings,
     fit_loop,
     flush_denormals,
+    revive_dead_units,
 )
 
 # Layout of the training state kept for partial_fit (_net_state,
@@ -403,6 +404,7 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         with self._torch_settings(self._step_work(model, settings)):
             result = self._run(model, optimizer, train, settings, generator, validation)
         self._record(model, optimizer, generator, result, append=False)
+        self._idle_rows = None  # a later partial_fit starts counting afresh
         return self
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -412,6 +414,9 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         The first call sets up the networks; later calls update the running
         standardization statistics and continue training from where the
         previous call stopped, at the constant rate ``learning_rate_init``.
+        A hidden unit that has not fired on the last 256 rows of the stream
+        gets fresh incoming weights and a zero outgoing weight, so networks
+        whose units died when the stream changed keep learning.
 
         Parameters
         ----------
@@ -467,8 +472,26 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         settings = self._settings(data.n_samples, max_iter=1, streaming=True)
         with self._torch_settings(self._step_work(model, settings)):
             result = self._run(model, optimizer, data, settings, generator, None)
+            # A stream that changes can kill most hidden units (their ReLU
+            # never fires, so no gradient reaches them); new ones take their
+            # place, or the networks stop learning the new relation.
+            idle = self._idle_rows_of(model, first)
+            revive_dead_units(model, optimizer, data, generator, idle)
         self._record(model, optimizer, generator, result, append=not first)
+        self._idle_rows = [counts.numpy() for counts in idle]
         return self
+
+    def _idle_rows_of(self, model, first):
+        """Rows since each hidden unit last fired, (K, h) per hidden layer.
+
+        Carried across ``partial_fit`` calls; zeros on the first call and
+        after ``fit`` (which does not count them).
+        """
+        shapes = [(model.n_estimators, bias.shape[-1]) for bias in model.biases[:-1]]
+        held = None if first else getattr(self, "_idle_rows", None)
+        if held is None or [counts.shape for counts in held] != shapes:
+            return [torch.zeros(shape, dtype=torch.long) for shape in shapes]
+        return [torch.from_numpy(counts.copy()) for counts in held]
 
     def _random_sources(self):
         """NumPy generator for splits and a local torch generator for training."""

@@ -33,6 +33,10 @@ MASK_FRACTION = 0.3
 # float32): one draw serves many steps (an epoch of the 2000 x 500 default
 # fit) without growing with n.
 KEEP_DRAW_ELEMENTS = 2**18
+# partial_fit revives a hidden unit that has not fired on this many rows
+# of the stream (see revive_dead_units), looked at this many rows at a time.
+REVIVE_AFTER_ROWS = 256
+REVIVE_CHUNK_ROWS = 4096
 # The kernel behind torch.optim.Adam(fused=True); absent from older builds.
 _FUSED_ADAM = getattr(torch, "_fused_adam_", None)
 
@@ -807,3 +811,106 @@ def _log_epoch(model, result, loss, validation, start, settings):
     parts.append(f"open gates {open_gates:.1f}/{gates.shape[-1]}")
     parts.append(f"{time.perf_counter() - start:.1f}s")
     print(" | ".join(parts), flush=True)
+
+
+@torch.no_grad()
+def revive_dead_units(
+    model, optimizer, data, generator, idle, after_rows=REVIVE_AFTER_ROWS
+):
+    """Fresh incoming weights for hidden units that have stopped firing.
+
+    A ReLU unit whose output is 0 for every row gets no gradient, so it
+    never comes back. On a stream that changes, the large loss after the
+    change can kill most of a network's units this way, and the networks
+    stop learning (``partial_fit`` calls this after each batch).
+
+    ``idle`` holds, per hidden layer, a (K, h) count of the rows seen since
+    each unit last fired; it is brought up to date with the rows of
+    ``data`` (0 for a unit that fired on one of them). A unit idle for
+    ``after_rows`` rows or more gets new incoming weights and bias
+    (``nn.Linear``'s initialisation, drawn from ``generator``), outgoing
+    weights of 0 (so the networks' outputs do not change), Adam moments of
+    0 for all of those, and an idle count of 0. Counting across calls
+    keeps a unit that merely missed the few rows of a small batch.
+    Returns the number of units revived.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skcancelout._network import GatedEnsemble
+    >>> model = GatedEnsemble(3, 1, (4,), 2, "sigmoid", 0.0,
+    ...     torch.Generator().manual_seed(0), torch.zeros(3), torch.ones(3),
+    ...     torch.device("cpu"))
+    >>> optimizer = EnsembleAdam(model, lr=0.01, weight_decay={})
+    >>> with torch.no_grad():
+    ...     _ = model.biases[0].fill_(5.0)  # every unit fires...
+    ...     model.biases[0][1, 0, 2] = -100.0  # ...but net 1's unit 2
+    >>> data = TrainingData(torch.randn(50, 3), None, None, torch.device("cpu"))
+    >>> idle = [torch.zeros(2, 4, dtype=torch.long)]
+    >>> revive_dead_units(model, optimizer, data, torch.Generator(), idle, 100)
+    0
+    >>> idle[0].tolist()  # rows since each unit last fired
+    [[0, 0, 0, 0], [0, 0, 50, 0]]
+    >>> revive_dead_units(model, optimizer, data, torch.Generator(), idle, 100)
+    1
+    >>> float(model.weights[1][1, 2, 0].detach())  # its outgoing weight
+    0.0
+    """
+    weights, biases = model.weights, model.biases
+    n_hidden = len(weights) - 1
+    gates = model.gates() * model.gate_factor()
+    fired = [None] * n_hidden
+    for start in range(0, data.n_samples, REVIVE_CHUNK_ROWS):
+        index = torch.arange(start, min(start + REVIVE_CHUNK_ROWS, data.n_samples))
+        x = model.center(data.rows(index)[0], inplace=True)
+        _, saved = body_forward(x, gates, model.layers())
+        for layer, act in enumerate(saved[4]):
+            active = act.amax(dim=1).cpu() > 0  # (K, h)
+            fired[layer] = active if fired[layer] is None else fired[layer] | active
+    revived = 0
+    moments = (optimizer.exp_avg, optimizer.exp_avg_sq)
+    for layer in range(n_hidden):
+        counts = idle[layer]
+        counts.add_(data.n_samples).masked_fill_(fired[layer], 0)
+        nets, units = torch.nonzero(counts >= after_rows, as_tuple=True)
+        count = nets.numel()
+        if count == 0:
+            continue
+        counts[nets, units] = 0
+        nets, units = nets.to(model.flat.device), units.to(model.flat.device)
+        w_in, b_in, w_out = weights[layer], biases[layer], weights[layer + 1]
+        fan_in = w_in.shape[0] if layer == 0 else w_in.shape[1]
+        into = "first" if layer == 0 else "into"
+        parts = ((w_in, into), (b_in, "bias"), (w_out, "out"))
+        for tensor, kind in parts:
+            views = [m[model.segments[tensor]].view_as(tensor) for m in moments]
+            for held in (tensor, *views):
+                _set_unit(held, kind, nets, units, 0.0)
+        bound = 1.0 / math.sqrt(fan_in)
+        # float32 whatever torch's default dtype: the same seed, the same draw.
+        fresh = torch.rand(
+            (count, fan_in + 1), generator=generator, dtype=torch.float32
+        )
+        fresh = fresh.mul_(2).sub_(1).mul_(bound).to(w_in.device, w_in.dtype)
+        _set_unit(w_in, into, nets, units, fresh[:, :fan_in])
+        _set_unit(b_in, "bias", nets, units, fresh[:, fan_in])
+        revived += count
+    return revived
+
+
+def _set_unit(tensor, kind, nets, units, value):
+    """Set the entries of units ``(nets, units)`` in a weight or bias tensor.
+
+    ``kind``: ``"first"``, incoming weights of the first layer, (d, K, h);
+    ``"into"``, incoming weights of a later layer, (K, h_in, h); ``"bias"``,
+    (K, 1, h); ``"out"``, the units' outgoing weights, (K, h, n_out).
+    ``value`` is a number, or one row per unit.
+    """
+    if kind == "first":
+        tensor[:, nets, units] = value if isinstance(value, float) else value.T
+    elif kind == "into":
+        tensor[nets, :, units] = value
+    elif kind == "bias":
+        tensor[nets, 0, units] = value
+    else:
+        tensor[nets, units, :] = value

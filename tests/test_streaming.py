@@ -109,3 +109,76 @@ def test_importances_follow_concept_drift():
     # Old features lead before the change, the new ones by the end.
     assert lead[29] < -0.1
     assert lead[-1] > 0
+
+
+def test_default_two_layer_networks_follow_concept_drift():
+    # The loss jump at the change used to kill most second-layer units of
+    # the default (32, 32) networks, which then never learned the new
+    # features; partial_fit now gives dead units fresh weights.
+    selector = CancelOutSelector(n_estimators=2, random_state=0)
+    lead = []
+    for X, y in drift_stream(60):
+        selector.partial_fit(X, y, classes=[0, 1])
+        imp = selector.feature_importances_
+        lead.append(imp[3:6].mean() - imp[:3].mean())
+    assert lead[29] < -0.1
+    assert min(lead[45:]) > 0
+
+
+def test_revived_units_leave_outputs_unchanged_and_live_units_alone():
+    import torch
+
+    from skcancelout._network import GatedEnsemble
+    from skcancelout._training import EnsembleAdam, TrainingData, revive_dead_units
+
+    model = GatedEnsemble(
+        5,
+        2,
+        (6, 4),
+        3,
+        "sigmoid",
+        0.0,
+        torch.Generator().manual_seed(0),
+        torch.zeros(5),
+        torch.ones(5),
+        torch.device("cpu"),
+    )
+    optimizer = EnsembleAdam(model, lr=0.01, weight_decay={})
+    optimizer.exp_avg.fill_(1.0)
+    optimizer.exp_avg_sq.fill_(1.0)
+    x = torch.randn(40, 5)
+    with torch.no_grad():
+        model.biases[0].fill_(5.0)  # every unit fires on every row...
+        model.biases[1].fill_(5.0)
+        model.biases[0][0, 0, 1] = -100.0  # ...but two  # net 0, first layer, unit 1
+        model.biases[1][2, 0, 3] = -100.0  # net 2, second layer, unit 3
+        before_out = model(x).clone()
+        before = {name: p.detach().clone() for name, p in model.named_parameters()}
+    data = TrainingData(x, None, None, torch.device("cpu"))
+    idle = [torch.zeros(3, 6, dtype=torch.long), torch.zeros(3, 4, dtype=torch.long)]
+    # 40 rows without firing: not yet idle long enough.
+    assert revive_dead_units(model, optimizer, data, torch.Generator(), idle, 80) == 0
+    assert int(idle[0][0, 1]) == 40 and int(idle[1][2, 3]) == 40
+    assert int(idle[0].sum() + idle[1].sum()) == 80
+    assert revive_dead_units(model, optimizer, data, torch.Generator(), idle, 80) == 2
+    assert int(idle[0].sum() + idle[1].sum()) == 0
+    with torch.no_grad():
+        torch.testing.assert_close(model(x), before_out)
+        w1, b1, w2, b2 = (p.detach() for p in model.layers()[:4])
+        # Revived: fresh incoming weights, a live unit now, no outgoing weight.
+        assert not torch.equal(w1[:, 0, 1], before["weights.0"][:, 0, 1])
+        assert torch.all(w2[0, 1, :] == 0)
+        assert torch.all(model.weights[2].detach()[2, 3, :] == 0)
+        assert abs(float(b1[0, 0, 1])) < 1 and abs(float(b2[2, 0, 3])) < 1
+        # Other units keep their weights.
+        keep = torch.ones_like(w1, dtype=torch.bool)
+        keep[:, 0, 1] = False
+        assert torch.equal(w1[keep], before["weights.0"][keep])
+    # The revived entries' Adam moments restart from 0, the others keep theirs.
+    segment = model.segments[model.weights[1]]
+    moments = optimizer.exp_avg[segment].view_as(model.weights[1])
+    assert torch.all(moments[0, 1, :] == 0)  # out of net 0's revived unit
+    assert torch.all(moments[2, :, 3] == 0)  # into net 2's revived unit
+    assert float(moments[1].min()) == 1.0
+    assert float(optimizer.exp_avg_sq.min()) == 0.0
+    assert float(optimizer.exp_avg_sq.max()) == 1.0
