@@ -182,3 +182,16 @@ def test_revived_units_leave_outputs_unchanged_and_live_units_alone():
     assert float(moments[1].min()) == 1.0
     assert float(optimizer.exp_avg_sq.min()) == 0.0
     assert float(optimizer.exp_avg_sq.max()) == 1.0
+
+
+def test_importances_follow_a_drifting_regression_target():
+    selector = CancelOutSelector(n_estimators=2, random_state=0)
+    lead = []
+    for X, _ in drift_stream(40):
+        relevant = [0, 1, 2] if len(lead) < 20 else [3, 4, 5]
+        target = X[:, relevant].sum(axis=1)
+        selector.partial_fit(X, target)
+        imp = selector.feature_importances_
+        lead.append(imp[3:6].mean() - imp[:3].mean())
+    assert lead[19] < -0.1
+    assert min(lead[30:]) > 0
