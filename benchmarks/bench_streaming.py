@@ -5,6 +5,9 @@ first half and on 3, 4, 5 for the second half (12 standard normal columns).
 After every ``partial_fit`` call the mean importance of the new features is
 compared with that of the old ones; "batches to overtake" counts the calls
 after the change until the new features lead and keep leading to the end.
+The same change is also streamed with a regression target (the sum of the
+relevant features) and without labels (the relevant features share a latent
+factor), with the default parameters.
 
 Also measured, with default parameters: the time of one ``partial_fit`` call
 against refitting from scratch on all data seen so far, and how well one
@@ -39,10 +42,25 @@ DRIFT_SETTINGS = {
 }
 
 
-def drift_batch(rng, relevant, batch_rows):
+# Other streams, with the default parameters: the same change of relevant
+# features for a regression target, and for selection without labels (the
+# columns that share a latent factor move from OLD to NEW).
+OTHER_STREAMS = {
+    "default, regression target": "regression",
+    "default, unsupervised (no y)": "unsupervised",
+}
+
+
+def drift_batch(rng, relevant, batch_rows, kind="classification"):
     X = rng.standard_normal((batch_rows, N_FEATURES))
-    y = (X[:, relevant].sum(axis=1) > 0).astype(int)
-    return X, y
+    if kind == "unsupervised":
+        factor = rng.standard_normal((batch_rows, 1))
+        X[:, relevant] = factor + 0.3 * X[:, relevant]
+        return X, None
+    signal = X[:, relevant].sum(axis=1)
+    if kind == "regression":
+        return X, signal
+    return X, (signal > 0).astype(int)
 
 
 def batches_to_overtake(lead, change):
@@ -56,15 +74,16 @@ def batches_to_overtake(lead, change):
     return int(negative[-1] + 2)
 
 
-def drift(params, seed, n_batches, batch_rows, n_estimators):
+def drift(params, seed, n_batches, batch_rows, n_estimators, kind="classification"):
     rng = np.random.default_rng(seed)
     selector = CancelOutSelector(n_estimators=n_estimators, random_state=seed, **params)
     change = n_batches // 2
     lead, seconds = [], []
+    classes = {"classes": [0, 1]} if kind == "classification" else {}
     for t in range(n_batches):
-        X, y = drift_batch(rng, OLD if t < change else NEW, batch_rows)
+        X, y = drift_batch(rng, OLD if t < change else NEW, batch_rows, kind)
         start = time.perf_counter()
-        selector.partial_fit(X, y, classes=[0, 1])
+        selector.partial_fit(X, y, **classes)
         seconds.append(time.perf_counter() - start)
         imp = selector.feature_importances_
         lead.append(float(imp[NEW].mean() - imp[OLD].mean()))
@@ -146,6 +165,11 @@ def run(smoke):
     for name, params in settings.items():
         for seed in seeds:
             row = drift(params, seed, n_batches, 200, 2 if smoke else 8)
+            drift_rows.append({"setting": name, "seed": seed, **row})
+            print(name, seed, row["batches_to_overtake"], flush=True)
+    for name, kind in OTHER_STREAMS.items():
+        for seed in seeds:
+            row = drift({}, seed, n_batches, 200, 2 if smoke else 8, kind)
             drift_rows.append({"setting": name, "seed": seed, **row})
             print(name, seed, row["batches_to_overtake"], flush=True)
     refit_at = (2,) if smoke else (10, 40, 80)

@@ -31,6 +31,7 @@ from ._training import (
     TrainingData,
     TrainingSettings,
     fit_loop,
+    floor_gates,
     flush_denormals,
     revive_dead_units,
 )
@@ -416,7 +417,8 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         previous call stopped, at the constant rate ``learning_rate_init``.
         A hidden unit that has not fired on the last 256 rows of the stream
         gets fresh incoming weights and a zero outgoing weight, so networks
-        whose units died when the stream changed keep learning.
+        whose units died when the stream changed keep learning, and sigmoid
+        gates are kept at least 0.2 open, so a feature can come back.
 
         Parameters
         ----------
@@ -477,6 +479,8 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
             # place, or the networks stop learning the new relation.
             idle = self._idle_rows_of(model, first)
             revive_dead_units(model, optimizer, data, generator, idle)
+            # Nor may a gate shut for good while its feature carries nothing.
+            floor_gates(model)
         self._record(model, optimizer, generator, result, append=not first)
         self._idle_rows = [counts.numpy() for counts in idle]
         return self

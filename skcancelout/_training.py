@@ -37,6 +37,8 @@ KEEP_DRAW_ELEMENTS = 2**18
 # of the stream (see revive_dead_units), looked at this many rows at a time.
 REVIVE_AFTER_ROWS = 256
 REVIVE_CHUNK_ROWS = 4096
+# partial_fit keeps every sigmoid gate at least this open (see floor_gates).
+STREAM_GATE_FLOOR = 0.2
 # The kernel behind torch.optim.Adam(fused=True); absent from older builds.
 _FUSED_ADAM = getattr(torch, "_fused_adam_", None)
 
@@ -811,6 +813,39 @@ def _log_epoch(model, result, loss, validation, start, settings):
     parts.append(f"open gates {open_gates:.1f}/{gates.shape[-1]}")
     parts.append(f"{time.perf_counter() - start:.1f}s")
     print(" | ".join(parts), flush=True)
+
+
+@torch.no_grad()
+def floor_gates(model, floor=STREAM_GATE_FLOOR):
+    """Raise sigmoid gates below ``floor`` to ``floor``; returns how many moved.
+
+    On a stream no feature is ruled out for good: a gate the penalty has shut
+    while its feature carried nothing would leave too little gradient for the
+    feature to come back once it matters (``partial_fit`` calls this after
+    each batch). Softmax gates, which share one unit of openness among the
+    features, are left as they are.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skcancelout._network import GatedEnsemble
+    >>> model = GatedEnsemble(3, 1, (4,), 1, "sigmoid", 0.0,
+    ...     torch.Generator().manual_seed(0), torch.zeros(3), torch.ones(3),
+    ...     torch.device("cpu"))
+    >>> _ = model.gate.data.copy_(torch.tensor([[-6.0, 0.0, 3.0]]))
+    >>> floor_gates(model, 0.1)
+    1
+    >>> [round(g, 2) for g in model.gates()[0].tolist()]
+    [0.1, 0.5, 0.95]
+    """
+    if model.gate_activation != "sigmoid":
+        return 0
+    low = math.log(floor / (1.0 - floor))
+    below = model.gate < low
+    count = int(below.sum())
+    if count:
+        model.gate.masked_fill_(below, low)
+    return count
 
 
 @torch.no_grad()

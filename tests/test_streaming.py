@@ -195,3 +195,57 @@ def test_importances_follow_a_drifting_regression_target():
         lead.append(imp[3:6].mean() - imp[:3].mean())
     assert lead[19] < -0.1
     assert min(lead[30:]) > 0
+
+
+def test_unsupervised_stream_follows_a_moving_block_of_related_columns():
+    # Without labels the default penalty shuts the gates of columns that
+    # carry nothing yet; partial_fit keeps every gate at least 0.2 open, so
+    # the block can be followed when it moves.
+    rng = np.random.default_rng(0)
+    selector = CancelOutSelector(n_estimators=2, random_state=0)
+    lead = []
+    for t in range(80):
+        relevant = [0, 1, 2] if t < 40 else [3, 4, 5]
+        X = rng.standard_normal((200, 12))
+        X[:, relevant] = rng.standard_normal((200, 1)) + 0.3 * X[:, relevant]
+        selector.partial_fit(X)
+        imp = selector.feature_importances_
+        lead.append(imp[3:6].mean() - imp[:3].mean())
+    assert lead[39] < -0.1
+    assert min(lead[55:]) > 0
+
+
+def test_partial_fit_keeps_sigmoid_gates_from_shutting():
+    X, y = next(drift_stream(2))
+    params = dict(FAST, alpha=5.0)
+    fitted = CancelOutSelector(**params).fit(X, y)
+    streamed = CancelOutSelector(**params)
+    for _ in range(30):
+        streamed.partial_fit(X, y, classes=[0, 1])
+    # fit lets a strong penalty shut gates; a stream keeps them >= 0.2.
+    assert (1 / (1 + np.exp(-fitted.gate_weights_))).min() < 0.2
+    assert (1 / (1 + np.exp(-streamed.gate_weights_))).min() >= 0.2 - 1e-6
+
+
+def test_gate_floor_leaves_softmax_gates_alone():
+    import torch
+
+    from skcancelout._network import GatedEnsemble
+    from skcancelout._training import floor_gates
+
+    model = GatedEnsemble(
+        4,
+        1,
+        (3,),
+        2,
+        "softmax",
+        0.0,
+        torch.Generator().manual_seed(0),
+        torch.zeros(4),
+        torch.ones(4),
+        torch.device("cpu"),
+    )
+    with torch.no_grad():
+        model.gate.fill_(-8.0)
+    assert floor_gates(model, 0.2) == 0
+    assert bool((model.gate == -8.0).all())
