@@ -34,9 +34,10 @@ MASK_FRACTION = 0.3
 # fit) without growing with n.
 KEEP_DRAW_ELEMENTS = 2**18
 # partial_fit revives a hidden unit that has not fired on this many rows
-# of the stream (see revive_dead_units), looked at this many rows at a time.
+# of the stream (see revive_dead_units), looking at most at this many
+# (evenly spaced) rows of a batch.
 REVIVE_AFTER_ROWS = 256
-REVIVE_CHUNK_ROWS = 4096
+REVIVE_CHECK_ROWS = 4096
 # partial_fit keeps every sigmoid gate at least this open (see floor_gates).
 STREAM_GATE_FLOOR = 0.2
 # The kernel behind torch.optim.Adam(fused=True); absent from older builds.
@@ -861,7 +862,9 @@ def revive_dead_units(
 
     ``idle`` holds, per hidden layer, a (K, h) count of the rows seen since
     each unit last fired; it is brought up to date with the rows of
-    ``data`` (0 for a unit that fired on one of them). A unit idle for
+    ``data`` (0 for a unit that fired on one of them; of a batch larger
+    than ``REVIVE_CHECK_ROWS`` only that many evenly spaced rows are looked
+    at and counted). A unit idle for
     ``after_rows`` rows or more gets new incoming weights and bias
     (``nn.Linear``'s initialisation, drawn from ``generator``), outgoing
     weights of 0 (so the networks' outputs do not change), Adam moments of
@@ -892,21 +895,20 @@ def revive_dead_units(
     0.0
     """
     weights, biases = model.weights, model.biases
-    n_hidden = len(weights) - 1
+    # At most REVIVE_CHECK_ROWS evenly spaced rows (a gathered copy, so
+    # centering it in place leaves the data alone): the cost of a large
+    # batch stays that of one small forward pass.
+    stride = -(-data.n_samples // REVIVE_CHECK_ROWS)
+    index = torch.arange(0, data.n_samples, stride)
+    x = model.center(data.rows(index)[0], inplace=True)
     gates = model.gates() * model.gate_factor()
-    fired = [None] * n_hidden
-    for start in range(0, data.n_samples, REVIVE_CHUNK_ROWS):
-        index = torch.arange(start, min(start + REVIVE_CHUNK_ROWS, data.n_samples))
-        x = model.center(data.rows(index)[0], inplace=True)
-        _, saved = body_forward(x, gates, model.layers())
-        for layer, act in enumerate(saved[4]):
-            active = act.amax(dim=1).cpu() > 0  # (K, h)
-            fired[layer] = active if fired[layer] is None else fired[layer] | active
+    _, saved = body_forward(x, gates, model.layers())
     revived = 0
     moments = (optimizer.exp_avg, optimizer.exp_avg_sq)
-    for layer in range(n_hidden):
+    for layer, act in enumerate(saved[4]):
+        fired = act.amax(dim=1).cpu() > 0  # (K, h)
         counts = idle[layer]
-        counts.add_(data.n_samples).masked_fill_(fired[layer], 0)
+        counts.add_(index.numel()).masked_fill_(fired, 0)
         nets, units = torch.nonzero(counts >= after_rows, as_tuple=True)
         count = nets.numel()
         if count == 0:

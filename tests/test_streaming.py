@@ -249,3 +249,39 @@ def test_gate_floor_leaves_softmax_gates_alone():
         model.gate.fill_(-8.0)
     assert floor_gates(model, 0.2) == 0
     assert bool((model.gate == -8.0).all())
+
+
+def test_revival_looks_at_a_bounded_number_of_rows_of_a_large_batch():
+    import torch
+
+    from skcancelout._network import GatedEnsemble
+    from skcancelout._training import (
+        REVIVE_CHECK_ROWS,
+        EnsembleAdam,
+        TrainingData,
+        revive_dead_units,
+    )
+
+    model = GatedEnsemble(
+        3,
+        1,
+        (4,),
+        1,
+        "sigmoid",
+        0.0,
+        torch.Generator().manual_seed(0),
+        torch.ones(3),  # a shift, so centering would change the rows
+        torch.ones(3),
+        torch.device("cpu"),
+    )
+    with torch.no_grad():
+        model.biases[0].fill_(5.0)
+        model.biases[0][0, 0, 0] = -100.0
+    x = torch.randn(3 * REVIVE_CHECK_ROWS, 3)
+    before = x.clone()
+    idle = [torch.zeros(1, 4, dtype=torch.long)]
+    optimizer = EnsembleAdam(model, lr=0.01, weight_decay={})
+    data = TrainingData(x, None, None, torch.device("cpu"))
+    revive_dead_units(model, optimizer, data, torch.Generator(), idle, 10**9)
+    assert idle[0].tolist() == [[REVIVE_CHECK_ROWS, 0, 0, 0]]
+    assert torch.equal(x, before)  # the batch itself is not centered in place
