@@ -864,13 +864,12 @@ def revive_dead_units(
     each unit last fired; it is brought up to date with the rows of
     ``data`` (0 for a unit that fired on one of them; of a batch larger
     than ``REVIVE_CHECK_ROWS`` only that many evenly spaced rows are looked
-    at and counted). A unit idle for
-    ``after_rows`` rows or more gets new incoming weights and bias
-    (``nn.Linear``'s initialisation, drawn from ``generator``), outgoing
-    weights of 0 (so the networks' outputs do not change), Adam moments of
-    0 for all of those, and an idle count of 0. Counting across calls
-    keeps a unit that merely missed the few rows of a small batch.
-    Returns the number of units revived.
+    at and counted). A unit idle for ``after_rows`` rows or more gets new
+    incoming weights and bias (``nn.Linear``'s initialisation, drawn from
+    ``generator``), outgoing weights of 0 (so the networks' outputs do not
+    change), Adam moments of 0 for all of those, and an idle count of 0.
+    Counting across calls keeps a unit that merely missed the few rows of a
+    small batch. Returns the number of units revived.
 
     Examples
     --------

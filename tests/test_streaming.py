@@ -9,13 +9,32 @@ from skcancelout import CancelOutSelector
 FAST = dict(hidden_layer_sizes=(16,), n_estimators=2, random_state=0)
 
 
-def drift_stream(n_batches, rows=200, seed=0):
-    """Batches whose label uses features 0-2, then 3-5 from half-way."""
+def drift_stream(n_batches, rows=200, seed=0, kind="labels", n_features=10):
+    """Batches whose target uses features 0-2, then 3-5 from half-way.
+
+    ``kind``: ``"labels"`` (the sign of their sum), ``"regression"`` (the
+    sum), or ``"unsupervised"`` (no target; those columns share a factor).
+    """
     rng = np.random.default_rng(seed)
     for t in range(n_batches):
         relevant = [0, 1, 2] if t < n_batches // 2 else [3, 4, 5]
-        X = rng.standard_normal((rows, 10))
-        yield X, (X[:, relevant].sum(axis=1) > 0).astype(int)
+        X = rng.standard_normal((rows, n_features))
+        if kind == "unsupervised":
+            X[:, relevant] = rng.standard_normal((rows, 1)) + 0.3 * X[:, relevant]
+            yield X, None
+            continue
+        signal = X[:, relevant].sum(axis=1)
+        yield X, signal if kind == "regression" else (signal > 0).astype(int)
+
+
+def drift_leads(selector, stream, **partial_fit_params):
+    """After each batch: mean importance of features 3-5 minus that of 0-2."""
+    lead = []
+    for X, y in stream:
+        selector.partial_fit(X, y, **partial_fit_params)
+        imp = selector.feature_importances_
+        lead.append(imp[3:6].mean() - imp[:3].mean())
+    return lead
 
 
 def test_first_call_needs_classes_for_classification():
@@ -101,11 +120,7 @@ def test_one_pass_ranks_like_fit():
 
 def test_importances_follow_concept_drift():
     selector = CancelOutSelector(**FAST)
-    lead = []
-    for X, y in drift_stream(60):
-        selector.partial_fit(X, y, classes=[0, 1])
-        imp = selector.feature_importances_
-        lead.append(imp[3:6].mean() - imp[:3].mean())
+    lead = drift_leads(selector, drift_stream(60), classes=[0, 1])
     # Old features lead before the change, the new ones by the end.
     assert lead[29] < -0.1
     assert lead[-1] > 0
@@ -116,11 +131,7 @@ def test_default_two_layer_networks_follow_concept_drift():
     # the default (32, 32) networks, which then never learned the new
     # features; partial_fit now gives dead units fresh weights.
     selector = CancelOutSelector(n_estimators=2, random_state=0)
-    lead = []
-    for X, y in drift_stream(60):
-        selector.partial_fit(X, y, classes=[0, 1])
-        imp = selector.feature_importances_
-        lead.append(imp[3:6].mean() - imp[:3].mean())
+    lead = drift_leads(selector, drift_stream(60), classes=[0, 1])
     assert lead[29] < -0.1
     assert min(lead[45:]) > 0
 
@@ -186,13 +197,7 @@ def test_revived_units_leave_outputs_unchanged_and_live_units_alone():
 
 def test_importances_follow_a_drifting_regression_target():
     selector = CancelOutSelector(n_estimators=2, random_state=0)
-    lead = []
-    for X, _ in drift_stream(40):
-        relevant = [0, 1, 2] if len(lead) < 20 else [3, 4, 5]
-        target = X[:, relevant].sum(axis=1)
-        selector.partial_fit(X, target)
-        imp = selector.feature_importances_
-        lead.append(imp[3:6].mean() - imp[:3].mean())
+    lead = drift_leads(selector, drift_stream(40, kind="regression"))
     assert lead[19] < -0.1
     assert min(lead[30:]) > 0
 
@@ -201,16 +206,9 @@ def test_unsupervised_stream_follows_a_moving_block_of_related_columns():
     # Without labels the default penalty shuts the gates of columns that
     # carry nothing yet; partial_fit keeps every gate at least 0.2 open, so
     # the block can be followed when it moves.
-    rng = np.random.default_rng(0)
     selector = CancelOutSelector(n_estimators=2, random_state=0)
-    lead = []
-    for t in range(80):
-        relevant = [0, 1, 2] if t < 40 else [3, 4, 5]
-        X = rng.standard_normal((200, 12))
-        X[:, relevant] = rng.standard_normal((200, 1)) + 0.3 * X[:, relevant]
-        selector.partial_fit(X)
-        imp = selector.feature_importances_
-        lead.append(imp[3:6].mean() - imp[:3].mean())
+    stream = drift_stream(80, kind="unsupervised", n_features=12)
+    lead = drift_leads(selector, stream)
     assert lead[39] < -0.1
     assert min(lead[55:]) > 0
 
