@@ -26,6 +26,7 @@ from ._layer import GATE_ACTIVATIONS, PENALTIES
 from ._network import GatedEnsemble
 from ._threshold import resolve_threshold, support_mask
 from ._training import (
+    STREAM_GATE_FLOOR,
     DivergedError,
     EnsembleAdam,
     TrainingData,
@@ -203,7 +204,9 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         used.
     verbose : int, default=0
         ``0`` prints nothing; ``1`` prints one line per epoch with the loss,
-        the validation loss and the mean number of open gates.
+        the validation loss and the mean number of open gates, and, after a
+        ``partial_fit`` call that revived hidden units or raised gates to
+        the stream's floor, how many.
     device : str, default="cpu"
         Torch device used for training, e.g. ``"cuda"``. The fitted selector
         holds NumPy arrays only, so it unpickles and transforms anywhere.
@@ -478,9 +481,15 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
             # never fires, so no gradient reaches them); new ones take their
             # place, or the networks stop learning the new relation.
             idle = self._idle_rows_of(model, first)
-            revive_dead_units(model, optimizer, data, generator, idle)
+            revived = revive_dead_units(model, optimizer, data, generator, idle)
             # Nor may a gate shut for good while its feature carries nothing.
-            floor_gates(model)
+            floored = floor_gates(model)
+        if self.verbose and (revived or floored):
+            print(
+                f"partial_fit: revived {revived} idle hidden units, raised "
+                f"{floored} gates to {STREAM_GATE_FLOOR}",
+                flush=True,
+            )
         self._record(model, optimizer, generator, result, append=not first)
         self._idle_rows = [counts.numpy() for counts in idle]
         return self

@@ -283,3 +283,16 @@ def test_revival_looks_at_a_bounded_number_of_rows_of_a_large_batch():
     revive_dead_units(model, optimizer, data, torch.Generator(), idle, 10**9)
     assert idle[0].tolist() == [[REVIVE_CHECK_ROWS, 0, 0, 0]]
     assert torch.equal(x, before)  # the batch itself is not centered in place
+
+
+def test_verbose_partial_fit_reports_revived_units_and_floored_gates(capsys):
+    X, y = next(drift_stream(2))
+    selector = CancelOutSelector(**dict(FAST, alpha=5.0, verbose=1))
+    for _ in range(30):
+        selector.partial_fit(X, y, classes=[0, 1])
+    out = capsys.readouterr().out
+    assert "raised" in out and "gates to 0.2" in out
+    quiet = CancelOutSelector(**dict(FAST, alpha=5.0))
+    for _ in range(30):
+        quiet.partial_fit(X, y, classes=[0, 1])
+    assert "partial_fit:" not in capsys.readouterr().out
