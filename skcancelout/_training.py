@@ -20,7 +20,7 @@ import torch
 import torch.nn.functional as F
 
 from ._layer import gate_values_backward, penalty_with_grad
-from ._network import body_backward, body_forward
+from ._network import _uniform, body_backward, body_forward
 
 TASKS = ("binary", "multiclass", "regression", "multilabel", "reconstruction")
 # Share of the entries of X hidden from the autoencoder in each batch. The
@@ -922,12 +922,11 @@ def revive_dead_units(
             views = [m[model.segments[tensor]].view_as(tensor) for m in moments]
             for held in (tensor, *views):
                 _set_unit(held, kind, nets, units, 0.0)
+        # The networks' own initialisation (float32 whatever torch's default
+        # dtype: the same seed, the same draw): weights and bias in one draw.
         bound = 1.0 / math.sqrt(fan_in)
-        # float32 whatever torch's default dtype: the same seed, the same draw.
-        fresh = torch.rand(
-            (count, fan_in + 1), generator=generator, dtype=torch.float32
-        )
-        fresh = fresh.mul_(2).sub_(1).mul_(bound).to(w_in.device, w_in.dtype)
+        shape = (count, fan_in + 1)
+        fresh = _uniform(shape, bound, generator, torch.float32, w_in.device)
         _set_unit(w_in, into, nets, units, fresh[:, :fan_in])
         _set_unit(b_in, "bias", nets, units, fresh[:, fan_in])
         revived += count
