@@ -33,6 +33,11 @@ MASK_FRACTION = 0.3
 # float32): one draw serves many steps (an epoch of the 2000 x 500 default
 # fit) without growing with n.
 KEEP_DRAW_ELEMENTS = 2**18
+# Optimizer steps after which fit_loop records the early importances of
+# importance_type="combined": the end of the first epoch with batch_size
+# "auto" (about 8 steps per epoch), later where an epoch has fewer steps
+# (fewer than 256 rows, or large batches).
+EARLY_STEPS = 8
 # partial_fit revives a hidden unit that has not fired on this many rows
 # of the stream (see revive_dead_units), looking at most at this many
 # (evenly spaced) rows of a batch.
@@ -649,8 +654,9 @@ class LoopResult:
         self.validation_loss_curve = []
         self.gate_history = []
         self.n_iter = 0
-        # Gate times first-layer weight norm per net after the first epoch.
-        self.first_epoch_importance = None
+        # Gate times first-layer weight norm per net early in training: after
+        # the first epoch that brings the step count to EARLY_STEPS.
+        self.early_importance = None
         self.interrupted = False
         self.backoffs = 0
 
@@ -666,6 +672,7 @@ def fit_loop(model, optimizer, data, settings, generator, validation=None):
     Ctrl-C stops training, keeps the best state so far and warns.
     """
     result = LoopResult()
+    steps_per_epoch = -(-data.n_samples // settings.batch_size)
     best_score, best_state, stall = np.inf, None, 0
     good = _Checkpoint(model, optimizer)
     lr_factor = 1.0
@@ -698,8 +705,8 @@ def fit_loop(model, optimizer, data, settings, generator, validation=None):
                 continue
             good.save(model, optimizer)
             result.n_iter += 1
-            if result.n_iter == 1:
-                result.first_epoch_importance = _gate_weight_product(model)
+            if (result.n_iter - 1) * steps_per_epoch < EARLY_STEPS:
+                result.early_importance = _gate_weight_product(model)
             result.loss_curve.append(loss)
             if settings.keep_gate_history:
                 result.gate_history.append(

@@ -105,3 +105,37 @@ def test_one_epoch_ranks_as_gate_weight_in_every_network():
         np.testing.assert_array_equal(
             per_net_ranks("combined", streamed), per_net_ranks("gate_weight", streamed)
         )
+
+
+@pytest.mark.parametrize(
+    "n_samples, batch_size, epochs_read",
+    [
+        (400, "auto", [1]),  # 8 steps in the first epoch
+        (100, "auto", [1, 2]),  # 32-row batches: 4 steps an epoch
+        (100, 50, [1, 2, 3, 4]),  # 2 steps an epoch
+        (100, 8, [1]),  # 13 steps in the first epoch
+    ],
+)
+def test_early_importance_is_read_once_the_networks_took_8_steps(
+    monkeypatch, n_samples, batch_size, epochs_read
+):
+    # The early ranking of "combined" is the networks' state after their
+    # first 8 optimizer steps, rounded up to a whole epoch: with few rows an
+    # epoch has fewer steps, and one epoch alone moves the first layer less.
+    import skcancelout._training as training
+
+    rng = np.random.RandomState(0)
+    X = rng.randn(n_samples, 5)
+    y = (X[:, 0] > 0).astype(int)
+    reads = []
+    product = training._gate_weight_product
+
+    def counted(model):
+        reads.append(len(reads) + 1)
+        return product(model)
+
+    monkeypatch.setattr(training, "_gate_weight_product", counted)
+    CancelOutSelector(
+        max_iter=6, batch_size=batch_size, n_iter_no_change=100, **FAST
+    ).fit(X, y)
+    assert reads == epochs_read
