@@ -142,10 +142,10 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         gives ``partial_fit`` its first rate). Against no dropout, a constant
         0.1 lifts hit@k on wine+probes from 0.86 to 0.91 and on noisy
         classification from 0.82 to 0.93; the second half at 0.4 lifted
-        them to 0.93 and 0.95, at 0.7 wine reaches 0.96 (25 fits each)
-        while parity, circles, hastie and wide stay as they were; on
-        sparse-linear regression dropout would cost 1.00 -> 0.84 (see
-        "Defaults and evidence" in the user guide).
+        them to 0.93 and 0.95 and at 0.7 to 0.97 and 0.94 (25 fits each,
+        with the default importances), while parity, circles, hastie and
+        wide stay as they were; on sparse-linear regression dropout would
+        cost 1.00 -> 0.84 (see "Defaults and evidence" in the user guide).
     importance_type : {"combined", "gate_weight", "gate"}, default="combined"
         ``"gate_weight"``: the gate times the norm of the feature's
         first-layer weights, i.e. how strongly the feature reaches the

@@ -50,7 +50,7 @@ def test_auto_is_off_for_regression_and_a_tenth_then_seven_tenths_for_labels():
     auto = CancelOutSelector(**FAST).fit(X, labels).feature_importances_
     pair = CancelOutSelector(feature_dropout=(0.1, 0.7), **FAST).fit(X, labels)
     np.testing.assert_array_equal(auto, pair.feature_importances_)
-    for other in (0.0, 0.1, (0.1, 0.1)):
+    for other in (0.0, 0.1, (0.1, 0.1), (0.1, 0.4)):
         fitted = CancelOutSelector(feature_dropout=other, **FAST).fit(X, labels)
         assert not np.array_equal(auto, fitted.feature_importances_)
 
