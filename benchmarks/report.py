@@ -143,12 +143,14 @@ def write(results, out_dir):
         plot_scaling(speed["time_vs_d"], "d (n=2000)", out_dir / "time_vs_d.png")
 
 
-def side_benchmark_main(name, description, run, to_markdown, argv=None):
+def side_benchmark_main(name, description, run, to_markdown, argv=None, jobs=False):
     """Command line of a side benchmark: ``--smoke``, ``--out``, then JSON + table.
 
     ``run(smoke)`` returns a JSON-ready dict; ``to_markdown(result, smoke)``
     renders it. ``<name>.json`` and ``<name>.md`` land in ``--out``
-    (``benchmarks/results/`` by default) and the table is printed.
+    (``benchmarks/results/`` by default) and the table is printed. With
+    ``jobs``, a ``--jobs N`` option is offered and ``run(smoke, jobs=N)``
+    called.
     """
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--smoke", action="store_true", help="tiny run, < 30 s")
@@ -158,9 +160,13 @@ def side_benchmark_main(name, description, run, to_markdown, argv=None):
         default=Path(__file__).parent / "results",
         help="output directory (default: benchmarks/results)",
     )
+    if jobs:
+        parser.add_argument(
+            "--jobs", type=int, default=1, help="processes to run at once (default 1)"
+        )
     args = parser.parse_args(argv)
     start = time.perf_counter()
-    result = run(args.smoke)
+    result = run(args.smoke, jobs=args.jobs) if jobs else run(args.smoke)
     out_dir = args.out
     out_dir.mkdir(parents=True, exist_ok=True)
     payload = {
