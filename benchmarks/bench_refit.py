@@ -31,6 +31,7 @@ import numpy as np
 
 from . import metrics
 from .peers import CHEAP, METHODS, available
+from .quality import by_task_and_method
 from .report import side_benchmark_main
 from .tasks import TASKS
 
@@ -72,11 +73,8 @@ def refit_task(name, data_seed, methods, offsets, scale=1.0):
 
 def summarize(records):
     """Per (task, method): mean refit stability over data seeds, mean hit@k."""
-    groups = {}
-    for r in records:
-        groups.setdefault((r["task"], r["method"]), []).append(r)
     summary = []
-    for (task, method), rows in groups.items():
+    for (task, method), rows in by_task_and_method(records).items():
         ok = [r for r in rows if "refit_stability" in r]
         row = {"task": task, "method": method, "n_data_seeds": len(ok)}
         if ok:

@@ -58,13 +58,18 @@ def _describe(r):
     )
 
 
-def summarize(records):
-    """Per (task, method): means over seeds and the stability of the top k."""
+def by_task_and_method(records):
+    """``{(task, method): [records]}``, in the order the pairs first appear."""
     groups = {}
     for r in records:
         groups.setdefault((r["task"], r["method"]), []).append(r)
+    return groups
+
+
+def summarize(records):
+    """Per (task, method): means over seeds and the stability of the top k."""
     summary = []
-    for (task, method), rs in groups.items():
+    for (task, method), rs in by_task_and_method(records).items():
         ok = [r for r in rs if "hit_at_k" in r]
         row = {"task": task, "method": method, "n_seeds": len(ok)}
         if ok:
