@@ -80,3 +80,13 @@ def test_a_failed_fit_fails_the_run(fake_methods, monkeypatch):
     monkeypatch.setattr(bench_refit, "CHEAP", ("fixed", "broken"))
     with pytest.raises(RuntimeError, match="broken/0: ValueError: bad input"):
         bench_refit.run(smoke=True)
+
+
+def test_fitting_in_several_processes_gives_the_same_numbers(monkeypatch):
+    # The workers look the methods up by name in a fresh import: real ones.
+    monkeypatch.setattr(bench_refit, "CHEAP", ("l1_linear", "skcancelout"))
+    alone = bench_refit.run(smoke=True, jobs=1)
+    shared = bench_refit.run(smoke=True, jobs=2)
+    assert [r["method"] for r in alone["records"]] == ["l1_linear", "skcancelout"]
+    assert shared["records"] == alone["records"]
+    assert shared["summary"] == alone["summary"]
