@@ -18,7 +18,12 @@ import importlib.util
 import numpy as np
 import torch
 from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
-from sklearn.feature_selection import mutual_info_classif, mutual_info_regression
+from sklearn.feature_selection import (
+    f_classif,
+    f_regression,
+    mutual_info_classif,
+    mutual_info_regression,
+)
 from sklearn.linear_model import LogisticRegression, lasso_path
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import l1_min_c
@@ -67,6 +72,16 @@ def mutual_info(X, y, kind, seed):
     return np.mean(
         [mutual_info_regression(X, t, random_state=seed) for t in targets], axis=0
     )
+
+
+def f_test(X, y, kind, seed):
+    """Univariate F statistic: ANOVA across the classes, or the linear fit
+    for each target (several targets: the mean). Not random; ``seed`` unused.
+    skcancelout's combined importance uses the same tests' p-values."""
+    if kind == "classification":
+        return np.nan_to_num(f_classif(X, y)[0])
+    targets = np.asarray(y).reshape(len(y), -1).T
+    return np.mean([np.nan_to_num(f_regression(X, t)[0]) for t in targets], axis=0)
 
 
 def _l1_logistic_path(X, y, seed):
@@ -202,6 +217,7 @@ def cancelout_selector(X, y, kind, seed):
 METHODS = {
     "random_forest": random_forest,
     "mutual_info": mutual_info,
+    "f_test": f_test,
     "l1_linear": l1_linear,
     "lassonet": _on_peer_threads(lassonet),
     "stg": _on_peer_threads(stg),
@@ -216,6 +232,7 @@ REQUIRES = {"lassonet": "lassonet", "stg": "stg", "skcancelout": "skcancelout"}
 CHEAP = (
     "random_forest",
     "mutual_info",
+    "f_test",
     "l1_linear",
     "original_cancelout",
     "skcancelout",

@@ -121,3 +121,19 @@ def _can_fold(X, stats):
 
 def _tensor(values):
     return torch.as_tensor(np.asarray(values, dtype=np.float32))
+
+
+def standardized_chunks(X, stats):
+    """Yield ``(rows, part)``: float64 standardized blocks of rows of X.
+
+    ``part`` is ``(X[rows] - mean) / scale`` computed on column-scaled values
+    (no overflow), each block near 0.5 MB; sparse rows are densified one
+    block at a time.
+    """
+    for rows in _chunks(X.shape):
+        part = X[rows]
+        part = part.toarray() if sp.issparse(part) else np.asarray(part, np.float64)
+        part = part / stats.absmax
+        part -= stats.scaled_mean
+        part /= stats.scaled_std
+        yield rows, part

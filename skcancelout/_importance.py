@@ -29,7 +29,7 @@ def robust_z(values):
     return (values - median) / np.where(spread > 0, spread, np.inf)
 
 
-def combined(final, first_epoch, weight=FIRST_EPOCH_WEIGHT):
+def combined(final, first_epoch, weight=FIRST_EPOCH_WEIGHT, evidence=None):
     """Final ranking plus the first epoch's, each as a robust z-score.
 
     ``final`` and ``first_epoch`` are gate-times-weight-norm importances at
@@ -44,8 +44,14 @@ def combined(final, first_epoch, weight=FIRST_EPOCH_WEIGHT):
     more sharply keeps more weight in the mean over networks than one that
     did not learn the task. An array with no spread at all keeps
     ``gate_weight``'s values.
+
+    ``evidence`` (one value per feature, the same for every network) is
+    added to the score: the capped bonus of ``marginal_evidence`` for
+    columns linked to y on their own.
     """
     score = robust_z(final) + weight * robust_z(first_epoch)
+    if evidence is not None:
+        score = score + evidence
     score = score - score.min()
     top = score.max()
     if not top > 0:

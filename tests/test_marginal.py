@@ -1,0 +1,122 @@
+"""The univariate evidence that importance_type="combined" adds."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from scipy import stats
+from sklearn.datasets import load_wine
+from sklearn.feature_selection import f_classif, f_regression
+
+from skcancelout import CancelOutSelector
+from skcancelout._data import ColumnStats
+from skcancelout._importance import combined
+from skcancelout._marginal import BONUS, marginal_evidence, marginal_pvalues
+
+
+def _pvalues(X, target, task, weight=None):
+    return marginal_pvalues(X, ColumnStats.from_data(X), target, task, weight)
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_pvalues_are_those_of_the_f_tests(sparse):
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(120, 6)) * [1, 10, 1e-3, 1e4, 1, 1] + [0, 5, 0, -1e5, 0, 0]
+    labels = (X[:, 0] + 0.3 * rng.normal(size=120) > 0).astype(int) + (X[:, 1] > 5)
+    value = X[:, 2] * 1e3 + rng.normal(size=120)
+    data = sp.csr_matrix(X) if sparse else X
+    np.testing.assert_allclose(
+        _pvalues(data, labels, "multiclass"), f_classif(X, labels)[1], rtol=1e-6
+    )
+    np.testing.assert_allclose(
+        _pvalues(data, value[:, None], "regression"),
+        f_regression(X, value)[1],
+        rtol=1e-6,
+    )
+
+
+def test_several_targets_take_the_smallest_pvalue_times_their_number():
+    rng = np.random.RandomState(1)
+    X = rng.normal(size=(200, 5))
+    Y = np.column_stack([X[:, 0] + rng.normal(size=200), rng.normal(size=200)])
+    each = np.column_stack([f_regression(X, Y[:, j])[1] for j in range(2)])
+    expected = np.minimum(1.0, 2 * each.min(axis=1))
+    np.testing.assert_allclose(_pvalues(X, Y, "regression"), expected, rtol=1e-6)
+
+
+def test_weights_count_by_effective_size_and_zero_weight_drops_a_row():
+    rng = np.random.RandomState(2)
+    X = rng.normal(size=(150, 4))
+    y = (X[:, 0] + rng.normal(size=150) > 0).astype(int)
+    weight = rng.uniform(0.5, 2.0, size=150)
+    p = _pvalues(X, y, "binary", weight)
+    np.testing.assert_allclose(_pvalues(X, y, "binary", 1000 * weight), p)
+    weight[:30] = 0.0
+    kept = slice(30, None)
+    np.testing.assert_allclose(
+        _pvalues(X, y, "binary", weight),
+        _pvalues(X[kept], y[kept], "binary", weight[kept]),
+        rtol=1e-9,
+    )
+    # Equal weights are no weights.
+    np.testing.assert_allclose(
+        _pvalues(X, y, "binary", np.full(150, 3.0)), f_classif(X, y)[1], rtol=1e-6
+    )
+
+
+def test_constant_columns_and_tiny_samples_give_no_evidence():
+    X = np.column_stack([np.ones(50), np.arange(50.0)])
+    y = (np.arange(50) > 25).astype(int)
+    p = _pvalues(X, y, "binary")
+    assert p[0] == 1.0 and p[1] < 1e-6
+    assert _pvalues(X[:2], y[[0, 40]], "binary").tolist() == [1.0, 1.0]
+    assert _pvalues(X[:2], np.array([[0.0], [1.0]]), "regression").tolist() == [
+        1.0,
+        1.0,
+    ]
+
+
+def test_evidence_is_zero_below_the_bonferroni_line_and_capped_above():
+    n_features = 50
+    critical = stats.norm.isf(0.05 / n_features)
+    z = np.array([0.0, critical - 0.1, critical + 0.5, critical + 1.0, 30.0])
+    pvalues = np.ones(n_features)
+    pvalues[:5] = stats.norm.sf(z)
+    bonus = marginal_evidence(pvalues)
+    np.testing.assert_allclose(bonus[:5], [0, 0, BONUS / 2, BONUS, BONUS], atol=1e-9)
+    assert np.all(bonus[5:] == 0)
+
+
+def test_evidence_reorders_close_columns_but_not_a_clear_winner():
+    final = np.full((2, 6), 0.01) + 0.001 * np.arange(6)
+    final[:, 0] = 1.0  # clearly used by the networks, no marginal link
+    evidence = np.zeros(6)
+    evidence[1] = BONUS  # weak in the networks, linked to y on its own
+    out = combined(final, final, evidence=evidence).mean(axis=0)
+    order = np.argsort(-out)
+    assert order[0] == 0 and order[1] == 1
+    assert np.argsort(-combined(final, final).mean(axis=0))[1] == 5
+
+
+@pytest.mark.parametrize("seed", [5, 10])
+def test_every_wine_column_ranks_above_permuted_probes(seed):
+    """Weak real columns of a small sample beat lucky noise. Without the
+    evidence (skcancelout 0.x before it) both seeds put a probe in the top 13."""
+    rng = np.random.default_rng(seed)
+    X, y = load_wine(return_X_y=True)
+    probes = np.column_stack([rng.permutation(X[:, j % 13]) for j in range(50)])
+    rows = rng.permutation(len(y))[:133]  # three quarters, as in the benchmark
+    X, y = np.hstack([X, probes])[rows], y[rows]
+    selector = CancelOutSelector(random_state=seed).fit(X, y)
+    assert set(np.argsort(-selector.feature_importances_)[:13]) == set(range(13))
+
+
+def test_an_interaction_keeps_its_place_above_a_weak_marginal_column():
+    rng = np.random.RandomState(0)
+    n = 1000
+    X = rng.normal(size=(n, 12))
+    y = ((X[:, 0] * X[:, 1] > 0) ^ (rng.uniform(size=n) < 0.03)).astype(int)
+    X[:, 2] += 0.25 * (2 * y - 1)  # a weak direct link: passes the test
+    assert f_classif(X, y)[1][2] < 0.05 / 12 and f_classif(X, y)[1][:2].min() > 0.01
+    selector = CancelOutSelector(random_state=0).fit(X, y)
+    order = np.argsort(-selector.feature_importances_)
+    assert set(order[:2]) == {0, 1} and order[2] == 2
