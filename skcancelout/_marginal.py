@@ -3,7 +3,8 @@
 ``importance_type="combined"`` adds a capped bonus to a column whose link to
 y passes a test corrected for the number of columns (Bonferroni): an
 analysis-of-variance F test across the classes, or the F test of a linear
-fit for continuous and multilabel targets. The bonus is at most
+fit for continuous and multilabel targets, at ``p < LEVEL / n_features``.
+The bonus is at most
 ``BONUS`` robust z-units of the network rankings, so it reorders the
 columns the trained networks leave close together (weak real columns
 beside lucky noise), never a column the networks clearly use, and a column
@@ -15,8 +16,9 @@ from scipy import stats as st
 
 from ._data import standardized_chunks
 
-# Family-wise level of the per-column tests, Bonferroni-corrected.
-LEVEL = 0.05
+# Level of the per-column tests, Bonferroni-corrected: a column passes at
+# p < LEVEL / n_features, so on pure noise 0.5 columns pass per fit on average.
+LEVEL = 0.5
 # The most the evidence adds to a column's combined score (robust z units).
 BONUS = 3.0
 # p-values are floored here before they become normal quantiles (z <= 37).
@@ -101,7 +103,7 @@ def _linear(cross, design, weight, sum_x, ss_x, total, n_eff):
 
 
 def marginal_evidence(pvalues, level=LEVEL, bonus=BONUS):
-    """Bonus per column: 0 below the Bonferroni line, ``bonus`` one z above it.
+    """Bonus per column: 0 below the corrected line, ``bonus`` one z above it.
 
     A column's p-value becomes a normal quantile ``z``; with ``z_c`` the
     quantile of ``level / n_features``, the bonus is

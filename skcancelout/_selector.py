@@ -161,10 +161,10 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         their place; among those they leave close together (redundant
         copies, weak columns), the early direct link to y decides. In
         ``fit`` with a target, a column whose own link to y passes an F test
-        at the 5 % level, Bonferroni-corrected for the number of columns,
-        gains up to 3 more (capped, so the networks still order such
-        columns among themselves and a clear network winner keeps its
-        place). With one epoch per call (``partial_fit``) it ranks as
+        at ``p < 0.5 / n_features`` (so on pure noise half a column passes
+        per fit, on average) gains up to 3 more (capped, so the networks
+        still order such columns among themselves and a clear network
+        winner keeps its place). With one epoch per call (``partial_fit``) it ranks as
         ``"gate_weight"``. ``"gate"``: the gate value alone, in [0, 1] for
         sigmoid gates (the original CancelOut ranking). See the user guide
         for the evidence behind the default.

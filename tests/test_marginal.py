@@ -10,7 +10,7 @@ from sklearn.feature_selection import f_classif, f_regression
 from skcancelout import CancelOutSelector
 from skcancelout._data import ColumnStats
 from skcancelout._importance import combined
-from skcancelout._marginal import BONUS, marginal_evidence, marginal_pvalues
+from skcancelout._marginal import BONUS, LEVEL, marginal_evidence, marginal_pvalues
 
 
 def _pvalues(X, target, task, weight=None):
@@ -75,9 +75,9 @@ def test_constant_columns_and_tiny_samples_give_no_evidence():
     ]
 
 
-def test_evidence_is_zero_below_the_bonferroni_line_and_capped_above():
+def test_evidence_is_zero_below_the_corrected_line_and_capped_above():
     n_features = 50
-    critical = stats.norm.isf(0.05 / n_features)
+    critical = stats.norm.isf(LEVEL / n_features)
     z = np.array([0.0, critical - 0.1, critical + 0.5, critical + 1.0, 30.0])
     pvalues = np.ones(n_features)
     pvalues[:5] = stats.norm.sf(z)
@@ -116,7 +116,7 @@ def test_an_interaction_keeps_its_place_above_a_weak_marginal_column():
     X = rng.normal(size=(n, 12))
     y = ((X[:, 0] * X[:, 1] > 0) ^ (rng.uniform(size=n) < 0.03)).astype(int)
     X[:, 2] += 0.25 * (2 * y - 1)  # a weak direct link: passes the test
-    assert f_classif(X, y)[1][2] < 0.05 / 12 and f_classif(X, y)[1][:2].min() > 0.01
+    assert f_classif(X, y)[1][2] < LEVEL / 12 and f_classif(X, y)[1][:2].min() > 0.01
     selector = CancelOutSelector(random_state=0).fit(X, y)
     order = np.argsort(-selector.feature_importances_)
     assert set(order[:2]) == {0, 1} and order[2] == 2
