@@ -12,6 +12,7 @@ that acts only through an interaction (no marginal link) keeps its place.
 """
 
 import numpy as np
+import scipy.sparse as sp
 from scipy import stats as st
 
 from ._data import standardized_chunks
@@ -49,6 +50,8 @@ def marginal_pvalues(X, stats, target, task, sample_weight=None):
         With several targets, the smallest p-value times their number
         (Bonferroni), at most 1. Constant columns get 1.
     """
+    if sp.issparse(X):
+        X = X.tocsr()  # one layout, so CSR and CSC input sum alike
     n = X.shape[0]
     weight = np.ones(n) if sample_weight is None else np.asarray(sample_weight, float)
     if task in ("binary", "multiclass"):
