@@ -102,8 +102,8 @@ def float32_rows(X, stats):
             rows = torch.from_numpy(np.ascontiguousarray(X))
         return rows, _tensor(stats.mean), _tensor(stats.scale)
     rows = np.empty(X.shape, dtype=np.float32)
-    for part in _chunks(X.shape):
-        rows[part] = (X[part] / stats.absmax - stats.scaled_mean) / stats.scaled_std
+    for part, values in standardized_chunks(X, stats):
+        rows[part] = values
     zeros = np.zeros(X.shape[1])
     return torch.from_numpy(rows), _tensor(zeros), _tensor(np.ones_like(zeros))
 

@@ -32,7 +32,8 @@ def marginal_pvalues(X, stats, target, task, sample_weight=None):
     Parameters
     ----------
     X : ndarray or sparse matrix of shape (n_samples, n_features)
-        The raw data; it is read in standardized blocks, never copied whole.
+        The raw data; dense X is read in standardized blocks, never copied
+        whole. Sparse X is converted to CSR once (a copy when it is CSC).
     stats : ColumnStats
         The column statistics of X.
     target : ndarray
