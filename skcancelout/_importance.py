@@ -29,7 +29,9 @@ def robust_z(values):
     return (values - median) / np.where(spread > 0, spread, np.inf)
 
 
-def combined(final, first_epoch, weight=FIRST_EPOCH_WEIGHT, evidence=None):
+def combined(
+    final, first_epoch, weight=FIRST_EPOCH_WEIGHT, evidence=None, return_bonus=False
+):
     """Final ranking plus the first epoch's, each as a robust z-score.
 
     ``final`` and ``first_epoch`` are gate-times-weight-norm importances at
@@ -47,16 +49,23 @@ def combined(final, first_epoch, weight=FIRST_EPOCH_WEIGHT, evidence=None):
 
     ``evidence`` (one value per feature, the same for every network) is
     added to the score: the capped bonus of ``marginal_evidence`` for
-    columns linked to y on their own.
+    columns linked to y on their own. With ``return_bonus=True`` the result
+    is ``(importances, bonus)``: ``bonus`` is the evidence in the units of
+    the importances (zeros without evidence), so ``importances - bonus``
+    ranks the features as the networks alone do.
     """
     score = robust_z(final) + weight * robust_z(first_epoch)
+    bonus = np.zeros(final.shape[1])
     if evidence is not None:
         score = score + evidence
+        bonus = np.asarray(evidence, dtype=np.float64)
     score = score - score.min()
     top = score.max()
     if not top > 0:
-        return _scaled_to_one(final)
-    return score / top
+        result, bonus = _scaled_to_one(final), np.zeros(final.shape[1])
+    else:
+        result, bonus = score / top, bonus / top
+    return (result, bonus) if return_bonus else result
 
 
 def _scaled_to_one(values):

@@ -247,6 +247,19 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         Task loss on the held-out split per epoch (``early_stopping`` only).
     n_iter_ : int
         Number of epochs run.
+    univariate_pvalues_ : ndarray of shape (n_features_in_,) or None
+        p-value of each column's univariate test against y, computed by
+        ``fit`` whenever there is a target: an analysis-of-variance F test
+        across the classes, or the F test of a linear fit for continuous
+        and multilabel targets (with several targets, the smallest p-value
+        times their number). None after an unsupervised fit and after
+        ``partial_fit``.
+    univariate_bonus_ : ndarray of shape (n_features_in_,)
+        The part of ``feature_importances_`` that the univariate tests
+        added (``importance_type="combined"`` in ``fit`` only, zeros
+        otherwise): a column with ``p < 0.5 / n_features`` gains up to a
+        fixed bonus, so ``feature_importances_ - univariate_bonus_``
+        ranks the features as the networks alone do.
     classes_ : ndarray
         Class labels (classification only).
     mean_, scale_ : ndarray of shape (n_features_in_,)
@@ -414,10 +427,8 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         settings = self._settings(train.n_samples, self.max_iter)
         with self._torch_settings(self._step_work(model, settings)):
             result = self._run(model, optimizer, train, settings, generator, validation)
-        evidence = self._evidence(X, target, sample_weight)
-        self._record(
-            model, optimizer, generator, result, append=False, evidence=evidence
-        )
+        pvalues = self._pvalues(X, target, sample_weight)
+        self._record(model, optimizer, generator, result, append=False, pvalues=pvalues)
         self._idle_rows = None  # a later partial_fit starts counting afresh
         return self
 
@@ -792,28 +803,33 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         finally:
             torch.set_num_threads(before)
 
-    def _evidence(self, X, target, sample_weight):
-        """Bonus for columns linked to y on their own ("combined" only)."""
-        if self.importance_type != "combined" or target is None:
+    def _pvalues(self, X, target, sample_weight):
+        """p-values of the univariate tests of X against y (None without y)."""
+        if target is None:
             return None
-        pvalues = marginal_pvalues(
+        return marginal_pvalues(
             X, self._stats, target.numpy(), self._task, sample_weight
         )
-        return marginal_evidence(pvalues)
 
     # -------------------------------------------------------------- record
-    def _record(self, model, optimizer, generator, result, append, evidence=None):
+    def _record(self, model, optimizer, generator, result, append, pvalues=None):
         with torch.no_grad():
             gates = model.gates().cpu().double().numpy()
             norms = model.first_layer_norms().cpu().double().numpy()
             self.gate_weights_ = model.gate.detach().cpu().double().numpy()
         importances = gates
+        bonus = np.zeros(gates.shape[1])
         first = result.early_importance
         if self.importance_type == "combined" and first is not None:
-            importances = combined(gates * norms, first, evidence=evidence)
+            evidence = None if pvalues is None else marginal_evidence(pvalues)
+            importances, bonus = combined(
+                gates * norms, first, evidence=evidence, return_bonus=True
+            )
         elif self.importance_type != "gate":
             importances = gate_weight(gates, norms)
         importances = np.where(self._stats.constant, 0.0, importances)
+        self.univariate_pvalues_ = pvalues
+        self.univariate_bonus_ = np.where(self._stats.constant, 0.0, bonus)
         self.all_importances_ = importances
         self.feature_importances_ = importances.mean(axis=0)
         self.feature_importances_std_ = importances.std(axis=0)

@@ -120,3 +120,52 @@ def test_an_interaction_keeps_its_place_above_a_weak_marginal_column():
     selector = CancelOutSelector(random_state=0).fit(X, y)
     order = np.argsort(-selector.feature_importances_)
     assert set(order[:2]) == {0, 1} and order[2] == 2
+
+
+def test_fit_exposes_the_pvalues_and_the_bonus_it_added():
+    X, y = load_wine(return_X_y=True)
+    selector = CancelOutSelector(max_iter=20, random_state=0).fit(X, y)
+    np.testing.assert_allclose(
+        selector.univariate_pvalues_, f_classif(X, y)[1], rtol=1e-6
+    )
+    bonus = selector.univariate_bonus_
+    passed = selector.univariate_pvalues_ < LEVEL / X.shape[1]
+    assert passed.sum() >= 10
+    assert np.all(bonus[~passed] == 0) and np.all(bonus[passed] > 0)
+    # One scale turns the evidence into importance units.
+    evidence = marginal_evidence(selector.univariate_pvalues_)
+    np.testing.assert_allclose(bonus, evidence * (bonus.max() / evidence.max()))
+
+
+def test_importances_minus_the_bonus_rank_as_without_evidence():
+    rng = np.random.RandomState(3)
+    final, first = rng.gamma(1.0, size=(4, 30)), rng.gamma(1.0, size=(4, 30))
+    evidence = np.where(rng.rand(30) < 0.3, BONUS, 0.0)
+    result, bonus = combined(final, first, evidence=evidence, return_bonus=True)
+    plain = combined(final, first)
+    networks = (result - bonus).ravel()
+    # An increasing affine map of the plain scores: the same ranking.
+    assert np.corrcoef(networks, plain.ravel())[0, 1] > 1 - 1e-12
+    assert np.array_equal(np.argsort(networks), np.argsort(plain.ravel()))
+    assert np.all(result.mean(axis=0)[evidence > 0] > 0)
+    unchanged, none = combined(final, first, return_bonus=True)
+    np.testing.assert_array_equal(unchanged, plain)
+    assert not np.any(none)
+
+
+def test_the_bonus_is_zero_without_the_combined_importance_or_a_target():
+    X, y = load_wine(return_X_y=True)
+    gate = CancelOutSelector(importance_type="gate", max_iter=5, random_state=0)
+    gate.fit(X, y)
+    assert gate.univariate_pvalues_.shape == (X.shape[1],)
+    assert not np.any(gate.univariate_bonus_)
+
+    unsupervised = CancelOutSelector(max_iter=5, random_state=0).fit(X)
+    assert unsupervised.univariate_pvalues_ is None
+    assert not np.any(unsupervised.univariate_bonus_)
+
+    stream = CancelOutSelector(random_state=0).fit(X, y)
+    assert stream.univariate_pvalues_ is not None
+    stream.partial_fit(X, y)
+    assert stream.univariate_pvalues_ is None
+    assert not np.any(stream.univariate_bonus_)
