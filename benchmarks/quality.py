@@ -3,6 +3,8 @@
 import numpy as np
 from sklearn.model_selection import KFold, cross_val_score
 from sklearn.neighbors import KNeighborsClassifier
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 
 from . import metrics
 from .peers import METHODS
@@ -84,12 +86,17 @@ def summarize(records):
     return summary
 
 
-def knn_auc(X, y, columns=None):
-    """ROC AUC of 3-NN, 5-fold unshuffled CV (reproduces the reference setup)."""
+def knn_auc(X, y, columns=None, standardize=False):
+    """ROC AUC of 3-NN, 5-fold unshuffled CV (reproduces the reference setup).
+
+    With ``standardize``, each fold's training rows set a ``StandardScaler``
+    first, so no column's scale decides the distances.
+    """
     Xc = X if columns is None else X[:, columns]
-    scores = cross_val_score(
-        KNeighborsClassifier(n_neighbors=3), Xc, y, cv=KFold(5), scoring="roc_auc"
-    )
+    model = KNeighborsClassifier(n_neighbors=3)
+    if standardize:
+        model = make_pipeline(StandardScaler(), model)
+    scores = cross_val_score(model, Xc, y, cv=KFold(5), scoring="roc_auc")
     return float(scores.mean())
 
 

@@ -1,0 +1,116 @@
+"""Breast cancer: KNN ROC AUC of every top 5, on raw and standardized columns.
+
+The comparison with the original CancelOut work (``benchmarks.run`` reports
+it too) scores the top 5 columns of ``load_breast_cancer`` with a
+3-nearest-neighbour classifier on the *raw* columns, as the reference did.
+Raw breast-cancer columns differ in scale by four orders of magnitude, so
+the distances are set almost entirely by the largest-scale column among the
+five. This side benchmark scores the same top 5 sets twice: on raw columns
+(the reference's setup) and standardized inside each fold, where every
+chosen column counts. Gradient-boosting importances, the reference's own
+peer, are computed in the same run.
+
+Run from the repository root::
+
+    python -m benchmarks.bench_breast          # about 2 minutes on 2 cores
+    python -m benchmarks.bench_breast --smoke  # < 30 s
+
+Writes ``benchmarks/results/breast.json`` and ``breast.md``.
+"""
+
+import numpy as np
+from sklearn.datasets import load_breast_cancer
+from sklearn.ensemble import GradientBoostingClassifier
+
+from . import metrics
+from .peers import CHEAP, METHODS, available
+from .quality import knn_auc
+from .report import side_benchmark_main
+from .tasks import BREAST_CANCER_REFERENCE, breast_cancer
+
+SEEDS = range(5)
+TOP = 5
+
+
+def gradient_boosting(X, y, kind, seed):
+    """Importances of sklearn's gradient boosting with its defaults."""
+    return GradientBoostingClassifier(random_state=seed).fit(X, y).feature_importances_
+
+
+def run(smoke=False):
+    task = breast_cancer()
+    methods, skipped = available(CHEAP if smoke else tuple(METHODS))
+    seeds = range(1) if smoke else SEEDS
+    scorers = {"raw": False, "standardized": True}
+    rows = [
+        {
+            "method": "all features",
+            **{
+                name: [knn_auc(task.X, task.y, None, std)]
+                for name, std in scorers.items()
+            },
+            "top": [list(range(task.X.shape[1]))],
+        }
+    ]
+    peers = {**{m: METHODS[m] for m in methods}, "gradient_boosting": gradient_boosting}
+    for method, fit in peers.items():
+        row = {"method": method, "raw": [], "standardized": [], "top": []}
+        for seed in seeds:
+            top = metrics.top_k(fit(task.X, task.y, task.kind, seed), TOP)
+            row["top"].append(sorted(int(j) for j in top))
+            for name, std in scorers.items():
+                row[name].append(knn_auc(task.X, task.y, top, std))
+        print(
+            f"{method:19s} raw {np.mean(row['raw']):.4f} "
+            f"standardized {np.mean(row['standardized']):.4f}",
+            flush=True,
+        )
+        rows.append(row)
+    return {"seeds": list(seeds), "skipped": skipped, "rows": rows}
+
+
+def markdown(result, smoke):
+    seeds = result["seeds"]
+    seed_text = (
+        f"seed {seeds[0]}" if len(seeds) == 1 else f"seeds {seeds[0]}-{seeds[-1]}"
+    )
+    lines = [
+        "# Breast cancer: KNN ROC AUC of the top 5" + (" (smoke run)" if smoke else ""),
+        "",
+        f"Mean over {seed_text} of the 5-fold ROC AUC of 3-NN on "
+        "each method's top 5 columns, on the raw columns (the reference's "
+        "setup) and standardized inside each fold. Regenerate with "
+        "`python -m benchmarks.bench_breast`.",
+        "",
+        "| method | raw | standardized | top 5 sets (column indices) |",
+        "|---|---|---|---|",
+    ]
+    for row in result["rows"]:
+        sets = {tuple(t) for t in row["top"]}
+        shown = (
+            "all"
+            if row["method"] == "all features"
+            else "; ".join(" ".join(map(str, t)) for t in sorted(sets))
+        )
+        lines.append(
+            f"| {row['method']} | {np.mean(row['raw']):.4f} | "
+            f"{np.mean(row['standardized']):.4f} | {shown} |"
+        )
+    chosen = sorted(
+        {j for row in result["rows"][1:] for top in row["top"] for j in top}
+    )
+    names = load_breast_cancer().feature_names
+    lines += ["", "Columns: " + ", ".join(f"{j} {names[j]}" for j in chosen) + "."]
+    lines += ["", "Reference (original CancelOut work, raw columns):", ""]
+    lines += [f"- {name}: {value}" for name, value in BREAST_CANCER_REFERENCE.items()]
+    for name, reason in result["skipped"].items():
+        lines += ["", f"Skipped {name}: {reason}."]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv=None):
+    side_benchmark_main("breast", __doc__.splitlines()[0], run, markdown, argv=argv)
+
+
+if __name__ == "__main__":
+    main()
