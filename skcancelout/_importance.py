@@ -54,17 +54,15 @@ def combined(
     the importances (zeros without evidence), so ``importances - bonus``
     ranks the features as the networks alone do.
     """
-    score = robust_z(final) + weight * robust_z(first_epoch)
-    bonus = np.zeros(final.shape[1])
-    if evidence is not None:
-        score = score + evidence
-        bonus = np.asarray(evidence, dtype=np.float64)
+    no_evidence = np.zeros(final.shape[1])
+    evidence = no_evidence if evidence is None else np.asarray(evidence, float)
+    score = robust_z(final) + weight * robust_z(first_epoch) + evidence
     score = score - score.min()
     top = score.max()
     if not top > 0:
-        result, bonus = _scaled_to_one(final), np.zeros(final.shape[1])
+        result, bonus = _scaled_to_one(final), no_evidence
     else:
-        result, bonus = score / top, bonus / top
+        result, bonus = score / top, evidence / top
     return (result, bonus) if return_bonus else result
 
 
