@@ -22,14 +22,12 @@ import numpy as np
 from sklearn.datasets import load_breast_cancer
 from sklearn.ensemble import GradientBoostingClassifier
 
-from . import metrics
 from .peers import CHEAP, METHODS, available
-from .quality import knn_auc
+from .quality import breast_top_scores, knn_auc
 from .report import side_benchmark_main
 from .tasks import BREAST_CANCER_REFERENCE, breast_cancer
 
 SEEDS = range(5)
-TOP = 5
 
 
 def gradient_boosting(X, y, kind, seed):
@@ -38,28 +36,20 @@ def gradient_boosting(X, y, kind, seed):
 
 
 def run(smoke=False):
-    task = breast_cancer()
     methods, skipped = available(CHEAP if smoke else tuple(METHODS))
     seeds = range(1) if smoke else SEEDS
     scorers = {"raw": False, "standardized": True}
+    X, y = breast_cancer()[:2]
     rows = [
         {
             "method": "all features",
-            **{
-                name: [knn_auc(task.X, task.y, None, std)]
-                for name, std in scorers.items()
-            },
-            "top": [list(range(task.X.shape[1]))],
+            **{name: [knn_auc(X, y, None, std)] for name, std in scorers.items()},
         }
     ]
     peers = {**{m: METHODS[m] for m in methods}, "gradient_boosting": gradient_boosting}
     for method, fit in peers.items():
-        row = {"method": method, "raw": [], "standardized": [], "top": []}
-        for seed in seeds:
-            top = metrics.top_k(fit(task.X, task.y, task.kind, seed), TOP)
-            row["top"].append(sorted(int(j) for j in top))
-            for name, std in scorers.items():
-                row[name].append(knn_auc(task.X, task.y, top, std))
+        tops, aucs = breast_top_scores(fit, seeds, tuple(scorers.values()))
+        row = {"method": method, **dict(zip(scorers, aucs, strict=True)), "top": tops}
         print(
             f"{method:19s} raw {np.mean(row['raw']):.4f} "
             f"standardized {np.mean(row['standardized']):.4f}",
@@ -86,19 +76,14 @@ def markdown(result, smoke):
         "|---|---|---|---|",
     ]
     for row in result["rows"]:
-        sets = {tuple(t) for t in row["top"]}
-        shown = (
-            "all"
-            if row["method"] == "all features"
-            else "; ".join(" ".join(map(str, t)) for t in sorted(sets))
-        )
+        sets = sorted({tuple(t) for t in row.get("top", ())})
+        shown = "; ".join(" ".join(map(str, t)) for t in sets) if sets else "all"
         lines.append(
             f"| {row['method']} | {np.mean(row['raw']):.4f} | "
             f"{np.mean(row['standardized']):.4f} | {shown} |"
         )
-    chosen = sorted(
-        {j for row in result["rows"][1:] for top in row["top"] for j in top}
-    )
+    tops = [top for row in result["rows"] for top in row.get("top", ())]
+    chosen = sorted({j for top in tops for j in top})
     names = load_breast_cancer().feature_names
     lines += ["", "Columns: " + ", ".join(f"{j} {names[j]}" for j in chosen) + "."]
     lines += ["", "Reference (original CancelOut work, raw columns):", ""]

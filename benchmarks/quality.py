@@ -10,6 +10,9 @@ from . import metrics
 from .peers import METHODS
 from .tasks import TASKS, breast_cancer
 
+#: How many top columns the breast-cancer comparison scores (as the reference).
+BREAST_TOP = 5
+
 
 def _one_fit(method, task, seed):
     """Fit on the 75 % training split; score the top k on the held-out 25 %."""
@@ -100,8 +103,27 @@ def knn_auc(X, y, columns=None, standardize=False):
     return float(scores.mean())
 
 
+def breast_top_scores(fit, seeds, scalings=(False,)):
+    """Each seed's top 5 columns of breast cancer by ``fit``, and their KNN AUCs.
+
+    ``fit(X, y, kind, seed)`` returns one importance per column. Returns
+    ``(tops, aucs)``: the sorted top-5 column indices of each seed and, for
+    each entry of ``scalings`` (the ``standardize`` of :func:`knn_auc`), the
+    AUC of every seed. Both the main harness and ``bench_breast`` score
+    through here.
+    """
+    task = breast_cancer()
+    tops, aucs = [], [[] for _ in scalings]
+    for seed in seeds:
+        top = metrics.top_k(fit(task.X, task.y, task.kind, seed), BREAST_TOP)
+        tops.append(sorted(int(j) for j in top))
+        for scores, standardize in zip(aucs, scalings, strict=True):
+            scores.append(knn_auc(task.X, task.y, top, standardize))
+    return tops, aucs
+
+
 def run_breast_cancer(methods, seeds=(0,), log=print):
-    """Top-5 features by each method -> KNN ROC AUC, for each seed.
+    """Top-5 features by each method -> KNN ROC AUC on raw columns, per seed.
 
     Returns ``(means, per_seed)``: the mean AUC over ``seeds`` of each method
     (an error message instead if any seed failed) and the AUC of every seed.
@@ -112,14 +134,7 @@ def run_breast_cancer(methods, seeds=(0,), log=print):
     means, per_seed = {"all features": all_features}, {"all features": [all_features]}
     for method in methods:
         try:
-            scores = [
-                knn_auc(
-                    task.X,
-                    task.y,
-                    metrics.top_k(METHODS[method](task.X, task.y, task.kind, seed), 5),
-                )
-                for seed in seeds
-            ]
+            _, (scores,) = breast_top_scores(METHODS[method], seeds)
             means[method], per_seed[method] = float(np.mean(scores)), scores
         except Exception as exc:  # reported in the results
             means[method] = f"error: {type(exc).__name__}: {exc}"

@@ -3,7 +3,7 @@ of each method scored by KNN on raw and on standardized columns."""
 
 import numpy as np
 
-from benchmarks import bench_breast
+from benchmarks import bench_breast, quality
 from benchmarks.quality import knn_auc
 
 
@@ -36,3 +36,21 @@ def test_the_table_gives_both_scores_and_the_chosen_columns(monkeypatch):
     table = bench_breast.markdown(result, smoke=True)
     assert "| first | " in table and "0 1 2 3 4" in table
     assert "0 mean radius" in table and "seed 0 of" in table
+
+
+def test_the_main_harness_and_the_side_benchmark_score_alike(monkeypatch):
+    def by_variance(X, y, kind, seed):
+        return X.var(axis=0) * (1 + 0.01 * seed)
+
+    monkeypatch.setattr(quality, "METHODS", {"variance": by_variance})
+    means, per_seed = quality.run_breast_cancer(["variance"], seeds=(0, 1), log=id)
+    tops, (raw, standardized) = quality.breast_top_scores(
+        by_variance, (0, 1), (False, True)
+    )
+    # The largest-variance columns of breast cancer: mean and worst area,
+    # mean and worst perimeter, and area error.
+    assert tops == [[2, 3, 13, 22, 23]] * 2
+    assert per_seed["variance"] == raw
+    assert means["variance"] == np.mean(raw)
+    X, y = bench_breast.breast_cancer()[:2]
+    assert standardized == [knn_auc(X, y, [23, 3, 13, 22, 2], True)] * 2
