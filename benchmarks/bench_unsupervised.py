@@ -45,11 +45,11 @@ SCENARIOS = [
 SMOKE_SCENARIOS = [("f3-inf12-noise38", 400, 3, 12, 38)]
 # CancelOut settings compared; the first entry is the library default.
 CANCELOUT_SETTINGS = {
-    "cancelout default (32,)": {},
+    "cancelout default (32, 32)": {},
     "cancelout (4,)": {"hidden_layer_sizes": (4,)},
     "cancelout alpha=0.05": {"alpha": 0.05},
 }
-SMOKE_SETTINGS = ("cancelout default (32,)",)
+SMOKE_SETTINGS = ("cancelout default (32, 32)",)
 
 
 def make_factor_data(seed, n_samples, n_factors, n_informative, n_noise, noise=0.3):

@@ -164,7 +164,11 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         at ``p < 0.5 / n_features`` (so on pure noise half a column passes
         per fit, on average) gains up to 3 more (capped, so the networks
         still order such columns among themselves and a clear network
-        winner keeps its place). With one epoch per call (``partial_fit``) it ranks as
+        winner keeps its place). In ``partial_fit`` (one epoch per call, no
+        bonus) the early ranking is the state at the end of the call's
+        epoch, before idle units are revived and gates floored, so it
+        mostly repeats the final one; the mean over networks still uses
+        the shared scale, so it can order features differently from
         ``"gate_weight"``. ``"gate"``: the gate value alone, in [0, 1] for
         sigmoid gates (the original CancelOut ranking). See the user guide
         for the evidence behind the default.

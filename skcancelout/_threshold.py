@@ -43,9 +43,10 @@ def resolve_threshold(threshold, importances):
 def support_mask(importances, threshold, max_features):
     """Boolean mask: importance >= threshold, then at most ``max_features``.
 
-    As in :class:`~sklearn.feature_selection.SelectFromModel`: with
-    ``threshold=None`` and ``max_features`` set, only ``max_features`` counts;
-    with both None the threshold is ``"mean"``.
+    With both None the threshold is ``"mean"``, as in
+    :class:`~sklearn.feature_selection.SelectFromModel`. Unlike it, with
+    ``threshold=None`` and ``max_features`` set only ``max_features`` counts
+    (``SelectFromModel`` needs ``threshold=-np.inf`` for that).
     """
     if threshold is None:
         threshold = -np.inf if max_features is not None else "mean"
