@@ -37,7 +37,6 @@ from sklearn.utils.metadata_routing import (
     _routing_enabled,
     process_routing,
 )
-from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import (
     _check_method_params,
@@ -45,9 +44,9 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ._selector import CancelOutSelector
+from ._selector import CancelOutSelector, _task_of
 
-_CLASSIFICATION_TARGETS = ("binary", "multiclass", "multilabel-indicator")
+_CLASSIFICATION_TASKS = ("binary", "multiclass", "multilabel")
 
 # Below this many features every size is scored; above it the grid thins out
 # to about this many sizes per decade, so that wide data stays affordable
@@ -359,13 +358,17 @@ class CancelOutSelectorCV(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
             self, X, y, accept_sparse="csr", ensure_min_samples=2, multi_output=True
         )
         routed = self._route_params(params)
-        target_type = type_of_target(y, input_name="y")
-        is_classification = target_type in _CLASSIFICATION_TARGETS
         selector = self._make_selector()
-        estimator = self._make_estimator(target_type, sp.issparse(X))
+        # The selector's own reading of y (its ``task`` parameter, and a float
+        # y of many whole numbers is continuous), so the default estimator,
+        # the folds and the selector agree on what y is.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # the fits warn again
+            task = _task_of(y, getattr(selector, "task", "auto"))
+        estimator = self._make_estimator(task, sp.issparse(X))
         scorer = check_scoring(estimator, self.scoring)
         grid = self._make_grid(X.shape[1])
-        cv = check_cv(self.cv, y, classifier=is_classification)
+        cv = check_cv(self.cv, y, classifier=task in _CLASSIFICATION_TASKS)
 
         folds = Parallel(n_jobs=self.n_jobs, verbose=self.verbose)(
             delayed(_fit_and_score_fold)(
@@ -390,12 +393,12 @@ class CancelOutSelectorCV(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
     def _make_selector(self):
         return CancelOutSelector() if self.selector is None else self.selector
 
-    def _make_estimator(self, target_type, sparse):
+    def _make_estimator(self, task, sparse):
         if self.estimator is not None:
             return self.estimator
-        if target_type == "multilabel-indicator":
+        if task == "multilabel":
             model = OneVsRestClassifier(LogisticRegression(max_iter=1000))
-        elif target_type in _CLASSIFICATION_TARGETS:
+        elif task in _CLASSIFICATION_TASKS:
             model = LogisticRegression(max_iter=1000)
         else:
             model = RidgeCV()

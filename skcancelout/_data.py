@@ -50,7 +50,14 @@ class ColumnStats:
 
     @property
     def scale(self):
+        """What divides each column: its standard deviation, or where the
+        column is constant its largest absolute value (so it maps to +-1)."""
         return self.absmax * self.scaled_std
+
+    @property
+    def std(self):
+        """Standard deviation of each column, 0 where constant."""
+        return np.where(self.constant, 0.0, self.scale)
 
     @classmethod
     def from_data(cls, X):

@@ -328,7 +328,11 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         "random_state": ["random_state"],
         "verbose": ["verbose"],
         "device": [str, torch.device],
-        "n_jobs": [numbers.Integral, None],
+        "n_jobs": [
+            Interval(numbers.Integral, None, -1, closed="right"),
+            Interval(numbers.Integral, 1, None, closed="left"),
+            None,
+        ],
     }
 
     def __init__(
@@ -404,17 +408,20 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
             continuous targets (one or several). None selects features
             without labels: the networks learn to reconstruct X.
         sample_weight : array-like of shape (n_samples,), default=None
-            Weight of each sample in the loss.
+            Weight of each sample in the loss (times ``class_weight``). Only
+            ratios matter. Rows of weight 0 are left out of training, as if
+            not passed; they still count in the column statistics that
+            standardize X.
 
         Returns
         -------
         self : CancelOutSelector
             The fitted selector.
         """
+        device = self._check_parameters()
         X, y = self._validate_input(X, y, reset=True)
         self._set_max_features(X)
         rng, generator = self._random_sources()
-        device = self._torch_device()
 
         self._stats = ColumnStats.from_data(X)
         self.mean_, self.scale_ = self._stats.mean, self._stats.scale
@@ -424,6 +431,14 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         sample_weight = self._sample_weights(X, y, sample_weight, classes=None)
         rows, shift, scale = float32_rows(X, self._stats)
         data = TrainingData(rows, target, _as_weight_tensor(sample_weight), device)
+        data, kept = _positive_weight_rows(data)
+        if kept is not None and y is not None:
+            y = y[kept]
+            if self._task in ("binary", "multiclass") and np.unique(y).size < 2:
+                raise ValueError(
+                    "Only one class has rows of positive weight (sample_weight "
+                    "times class_weight); classification needs at least two."
+                )
         train, validation = self._split(data, y, rng)
 
         model = self._build_model(X.shape[1], generator, shift, scale, device)
@@ -456,11 +471,13 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
             All classes that will ever appear; required on the first call for
             classification, ignored afterwards.
         sample_weight : array-like of shape (n_samples,), default=None
+            As in :meth:`fit`.
 
         Returns
         -------
         self : CancelOutSelector
         """
+        device = self._check_parameters()
         first = not hasattr(self, "_net_state")
         X, y = self._validate_input(X, y, reset=first)
         first_task = _task_of(y, self.task, classes) if first else None
@@ -490,8 +507,8 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         # batch leaves the running statistics untouched.
         self._update_stats(X, first)
         rows, shift, scale = float32_rows(X, self._stats)
-        device = self._torch_device()
         data = TrainingData(rows, target, _as_weight_tensor(sample_weight), device)
+        data, _ = _positive_weight_rows(data)
 
         model = self._build_model(X.shape[1], generator, shift, scale, device)
         optimizer = self._optimizer(model)
@@ -569,10 +586,19 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
                     "class_weight applies to classification only; y here is "
                     f"{self._task}. Pass sample_weight instead."
                 )
-            weight = weight * compute_sample_weight(self.class_weight, y)
-        if weight.sum() <= 0:
+            per_class = compute_sample_weight(self.class_weight, y)
+            if not np.all(np.isfinite(per_class)) or np.any(per_class < 0):
+                raise ValueError(
+                    "class_weight must give every class a finite, non-negative "
+                    f"weight; got {self.class_weight!r}."
+                )
+            weight = weight * per_class
+        top = weight.max()
+        if top <= 0:
             raise ValueError("sample_weight sums to zero; give some samples weight.")
-        return weight
+        # Only ratios matter; scaled to a largest weight of 1, weights near
+        # 1e308 cannot overflow a sum.
+        return weight / top
 
     def _set_max_features(self, X):
         max_features = self.max_features
@@ -597,6 +623,11 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
                 "on this machine; use device='cpu' or install a CUDA build of "
                 "torch."
             )
+        if device.type == "meta":
+            raise ValueError(
+                "device='meta' holds no data, so nothing can be trained on it; "
+                "use 'cpu' or 'cuda'."
+            )
         if device.type == "mps" and not torch.backends.mps.is_available():
             raise ValueError(
                 f"device={self.device!r} was requested but MPS is not available; "
@@ -612,6 +643,8 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         """
         if fitting:
             self._task = _task_of(y, self.task, classes) if task is None else task
+            if self._task not in ("binary", "multiclass"):
+                self.__dict__.pop("classes_", None)  # from an earlier fit
         elif y is None and self._task != "reconstruction":
             raise ValueError("This selector was fitted with y; pass y again.")
         task = self._task
@@ -625,6 +658,8 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
             y = np.asarray(y, dtype=np.float32)
             if fitting:
                 self._n_labels = y.shape[1]
+            else:
+                _check_target_width(y, self._n_labels, "label columns")
             return torch.as_tensor(y)
         y = np.asarray(y, dtype=np.float64).reshape(len(y), -1)
         if fitting:
@@ -636,17 +671,28 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
             self._y_mean = scaled.mean(axis=0)
             std = scaled.std(axis=0)
             self._y_scale = np.where(std > 0, std, 1.0)
+        else:
+            _check_target_width(y, len(self._y_mean), "targets")
         y = (y / self._y_top - self._y_mean) / self._y_scale
         return torch.as_tensor(y.astype(np.float32))
 
     def _encode_classes(self, y, fitting, classes):
-        y = np.ravel(y)
+        y = np.asarray(y)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = y[:, 0]
+        if y.ndim != 1:
+            raise ValueError(
+                f"This selector learns class labels, one per row; y has shape "
+                f"{y.shape}. Pass y as a 1-D array of labels."
+            )
         if fitting:
             known = np.unique(y) if classes is None else np.unique(classes)
-            if classes is None and known.size < 2:
+            if known.size < 2:
+                where = "y has" if classes is None else "classes lists"
                 raise ValueError(
-                    f"y has a single class ({known[0]!r}); classification needs "
-                    "at least two. Use fit(X) without y for unsupervised selection."
+                    f"{where} a single class ({known[0]!r}); classification "
+                    "needs at least two. Use fit(X) without y for unsupervised "
+                    "selection."
                 )
             self.classes_ = known
             if known.size > 2:
@@ -695,17 +741,34 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
             ) from exc
         return data.subset(np.sort(train_idx)), data.subset(np.sort(val_idx))
 
-    def _build_model(self, n_features, generator, shift, scale, device):
-        hidden = tuple(int(h) for h in np.atleast_1d(self.hidden_layer_sizes))
-        if any(h < 1 for h in hidden):
+    def _hidden_sizes(self):
+        """``hidden_layer_sizes`` as a tuple of ints, checked."""
+        sizes = np.atleast_1d(np.asarray(self.hidden_layer_sizes, dtype=object))
+        if sizes.ndim != 1 or not all(
+            isinstance(h, numbers.Integral) and not isinstance(h, bool) and h >= 1
+            for h in sizes
+        ):
             raise ValueError(
-                "hidden_layer_sizes must hold positive ints, got "
+                "hidden_layer_sizes must be a positive int or a sequence of "
+                f"positive ints (one per hidden layer), got "
                 f"{self.hidden_layer_sizes!r}."
             )
+        return tuple(int(h) for h in sizes)
+
+    def _check_parameters(self):
+        """Checks _parameter_constraints cannot express; before any state changes."""
+        if isinstance(self.n_estimators, bool):
+            raise ValueError(
+                f"n_estimators must be an int >= 1, got {self.n_estimators!r}."
+            )
+        self._hidden_sizes()
+        return self._torch_device()
+
+    def _build_model(self, n_features, generator, shift, scale, device):
         return GatedEnsemble(
             n_features=n_features,
             n_outputs=self._n_outputs(n_features),
-            hidden_layer_sizes=hidden,
+            hidden_layer_sizes=self._hidden_sizes(),
             n_estimators=self.n_estimators,
             gate_activation=self.gate_activation,
             gate_init=self.gate_init,
@@ -845,6 +908,10 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         self.n_iter_ = previous + result.n_iter
         history = list(self.loss_curve_) if append else []
         self.loss_curve_ = history + list(result.loss_curve)
+        if not append:
+            # A refit drops what the previous fit's options left behind.
+            for name in ("validation_loss_curve_", "gate_history_"):
+                self.__dict__.pop(name, None)
         if self.early_stopping and not append:
             self.validation_loss_curve_ = list(result.validation_loss_curve)
         if self.keep_gate_history:
@@ -949,6 +1016,17 @@ def batch_rows(batch_size, n_samples):
     return min(batch_size, n_samples)
 
 
+def _check_target_width(y, expected, what):
+    """A later partial_fit batch must have the fitted number of y columns."""
+    found = 1 if y.ndim == 1 else y.shape[1]
+    if y.ndim > 2 or found != expected:
+        raise ValueError(
+            f"y has shape {y.shape}, but this selector was fitted with "
+            f"{expected} {what}; every partial_fit batch needs the same y "
+            "columns."
+        )
+
+
 def _check_random_state(random_state):
     # check_random_state(None) is NumPy's global generator; drawing from it
     # would move the caller's np.random stream, so None gets fresh entropy.
@@ -1047,13 +1125,17 @@ def _check_target_values(y):
         missing = not np.all(np.isfinite(values))
     elif values.dtype.kind == "O":
         missing = any(
-            v is None or (isinstance(v, float) and not np.isfinite(v))
+            v is None
+            or (isinstance(v, float) and not np.isfinite(v))
+            or type(v).__name__ == "NAType"  # pandas.NA, without importing pandas
             for v in values.ravel()
         )
     else:
         missing = False
     if missing:
-        raise ValueError("y contains NaN, infinity or None; drop those rows.")
+        raise ValueError(
+            "y contains NaN, infinity, None or pandas.NA; drop those rows."
+        )
     return y
 
 
@@ -1092,12 +1174,26 @@ def _as_weight_tensor(weight):
     return torch.as_tensor(weight / weight.mean(), dtype=torch.float32)
 
 
+def _positive_weight_rows(data):
+    """``data`` without its rows of weight 0, and the kept rows' indices.
+
+    Rows of weight 0 are trained on as if they were not passed (a batch of
+    them alone would have no loss to take a share of). Returns
+    ``(data, None)``, no copy, when every row has weight.
+    """
+    weight = data.sample_weight
+    if weight is None or bool((weight > 0).all()):
+        return data, None
+    kept = np.flatnonzero((weight > 0).numpy())
+    return data.subset(kept), kept
+
+
 def _merge_stats(old, n_old, new, n_new):
     """Column statistics of the union of two batches (Chan et al.)."""
     total = n_old + n_new
     delta = new.mean - old.mean
     mean = old.mean + delta * n_new / total
-    m2 = old.scale**2 * n_old + new.scale**2 * n_new + delta**2 * n_old * n_new / total
+    m2 = old.std**2 * n_old + new.std**2 * n_new + delta**2 * n_old * n_new / total
     old_const = old.constant & new.constant & (delta == 0)
     std = np.sqrt(m2 / total)
     std = np.where(old_const, 0.0, std)

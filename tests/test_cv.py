@@ -1,3 +1,5 @@
+import warnings
+
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
@@ -318,3 +320,21 @@ def _check_instance():
 @parametrize_with_checks([_check_instance()])
 def test_sklearn_compatible(estimator, check):
     check(estimator)
+
+
+def test_a_float_target_of_many_whole_numbers_is_scored_as_regression():
+    # Before: sklearn's type_of_target read diabetes-like targets (floats of
+    # 200 distinct whole numbers) as 200 classes, so the default model was a
+    # classifier scored by accuracy on stratified folds, unlike the selector.
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((240, 6))
+    y = np.round(40 * X[:, 0] + 20 * X[:, 1] + 200)
+    assert np.unique(y).size > 20
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)  # no "least populated class"
+        search = CancelOutSelectorCV(
+            selector=CancelOutSelector(max_iter=5, random_state=0), cv=3
+        ).fit(X, y)
+    # R^2 of the default ridge model; accuracy over 200 classes stays near 0.
+    assert search.cv_results_["mean_test_score"].max() > 0.9
+    assert search.n_features_ >= 2

@@ -54,7 +54,7 @@ ADVICE = {
     "too_few_rows": r"minimum of 2 is required",
     "no_columns": r"0 feature",
     "X_not_finite": r"X contains (NaN|infinity)",
-    "y_not_finite": r"y contains NaN, infinity or None; drop those rows",
+    "y_not_finite": r"y contains NaN, infinity, None or pandas.NA; drop those rows",
     "single_class": r"single class.*at least two",
     "unsupported_target": r"Unknown label type.*pass class labels",
     "wrong_length": r"inconsistent numbers of samples",

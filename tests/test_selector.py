@@ -332,3 +332,18 @@ def test_verbose_prints_one_line_per_epoch(informative_classification, capsys):
     assert "loss" in lines[0] and "open gates" in lines[0]
     CancelOutSelector(verbose=0, **{**FAST, "max_iter": 3}).fit(X, y)
     assert capsys.readouterr().out == ""
+
+
+def test_a_refit_drops_what_the_previous_fit_options_left(informative_classification):
+    X, y = informative_classification
+    selector = CancelOutSelector(
+        max_iter=3, keep_gate_history=True, early_stopping=True, random_state=0
+    ).fit(X, y)
+    assert hasattr(selector, "gate_history_")
+    assert hasattr(selector, "validation_loss_curve_")
+    assert hasattr(selector, "classes_")
+    selector.set_params(keep_gate_history=False, early_stopping=False)
+    selector.fit(X[:, :4], X[:, 0])  # a regression target now
+    assert not hasattr(selector, "gate_history_")
+    assert not hasattr(selector, "validation_loss_curve_")
+    assert not hasattr(selector, "classes_")

@@ -296,3 +296,69 @@ def test_verbose_partial_fit_reports_revived_units_and_floored_gates(capsys):
     for _ in range(30):
         quiet.partial_fit(X, y, classes=[0, 1])
     assert "partial_fit:" not in capsys.readouterr().out
+
+
+def test_running_statistics_count_a_column_constant_within_a_batch():
+    # Before: a batch's constant column entered the merge with the
+    # stand-in scale (its largest |value|) instead of a spread of 0.
+    rng = np.random.default_rng(0)
+    Z = rng.standard_normal((200, 2))
+    Z[:100, 1] = 3.0
+    selector = CancelOutSelector(random_state=0)
+    selector.partial_fit(Z[:100], Z[:100, 0]).partial_fit(Z[100:], Z[100:, 0])
+    np.testing.assert_allclose(selector.mean_, Z.mean(axis=0))
+    np.testing.assert_allclose(selector.scale_, Z.std(axis=0))
+
+
+def test_running_statistics_of_a_rare_indicator_column():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((1000, 3))
+    X[:, 2] = rng.random(1000) < 0.02  # many 50-row batches hold no 1 at all
+    y = (X[:, 0] > 0).astype(int)
+    selector = CancelOutSelector(random_state=0)
+    for start in range(0, 1000, 50):
+        rows = slice(start, start + 50)
+        selector.partial_fit(X[rows], y[rows], classes=[0, 1])
+    np.testing.assert_allclose(selector.scale_, X.std(axis=0))
+
+
+@pytest.mark.parametrize(
+    "first, later, message",
+    [
+        ("regression", "two targets", "fitted with 1 targets"),
+        ("binary", "two columns", "one per row"),
+        ("multilabel", "two labels", "fitted with 3 label columns"),
+        ("multilabel", "one label", "fitted with 3 label columns"),
+    ],
+)
+def test_a_batch_with_other_y_columns_is_refused_and_changes_nothing(
+    first, later, message
+):
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((100, 4))
+    first_y = {
+        "regression": X[:50, 0],
+        "binary": (X[:50, 0] > 0).astype(int),
+        "multilabel": (X[:50, :3] > 0).astype(int),
+    }[first]
+    classes = [0, 1] if first == "binary" else None
+    selector = CancelOutSelector(random_state=0).partial_fit(
+        X[:50], first_y, classes=classes
+    )
+    seen, mean = selector.n_samples_seen_, selector.mean_.copy()
+    later_y = {
+        "two targets": np.c_[X[50:, 0], X[50:, 1]],
+        "two columns": (X[50:, :2] > 0).astype(int),
+        "two labels": (X[50:, :2] > 0).astype(int),
+        "one label": (X[50:, 0] > 0).astype(int),
+    }[later]
+    with pytest.raises(ValueError, match=message):
+        selector.partial_fit(X[50:] + 100, later_y)
+    assert selector.n_samples_seen_ == seen
+    np.testing.assert_array_equal(selector.mean_, mean)
+
+
+def test_classes_must_list_two_classes():
+    X = np.random.default_rng(0).standard_normal((20, 3))
+    with pytest.raises(ValueError, match="classes lists a single class"):
+        CancelOutSelector().partial_fit(X, np.zeros(20, int), classes=[0])

@@ -137,3 +137,38 @@ def test_fit_never_writes_to_the_callers_arrays(dtype, n_samples, supervised):
     np.testing.assert_array_equal(X, X_before)
     if supervised:
         np.testing.assert_array_equal(y, y_before)
+
+
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        ({"n_jobs": 0}, "n_jobs"),
+        ({"n_estimators": True}, "n_estimators must be an int"),
+        ({"hidden_layer_sizes": (3.5,)}, "hidden_layer_sizes must be a positive int"),
+        ({"hidden_layer_sizes": ((2, 3),)}, "hidden_layer_sizes must be a positive"),
+        ({"hidden_layer_sizes": (8, 0)}, "hidden_layer_sizes must be a positive"),
+        ({"device": "meta"}, "device='meta' holds no data"),
+    ],
+)
+def test_bad_parameters_are_refused_before_any_state_changes(params, message):
+    X = np.random.default_rng(0).standard_normal((40, 3))
+    y = X[:, 0]
+    with pytest.raises(ValueError, match=message):
+        CancelOutSelector(**params).fit(X, y)
+    if "n_jobs" in params:
+        # Like sklearn's own, a later partial_fit skips the parameter
+        # constraints, which are what refuse n_jobs=0.
+        return
+    stream = CancelOutSelector(random_state=0).partial_fit(X, y)
+    seen = stream.n_samples_seen_
+    with pytest.raises(ValueError, match=message):
+        stream.set_params(**params).partial_fit(X, y)
+    assert stream.n_samples_seen_ == seen
+
+
+def test_pandas_na_in_y_is_reported_as_missing():
+    pd = pytest.importorskip("pandas")
+    X = np.random.default_rng(0).standard_normal((30, 3))
+    y = pd.Series(["a", "b"] * 14 + ["a", pd.NA], dtype="string")
+    with pytest.raises(ValueError, match="pandas.NA; drop those rows"):
+        CancelOutSelector().fit(X, y)

@@ -1,5 +1,7 @@
 """sample_weight and class_weight change which features the gates keep."""
 
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -178,3 +180,65 @@ def test_first_layer_decay_lifts_weak_linear_signal_above_noise(seed):
         )
         margin[decay] = imp[6:8].min() / imp[8:].max()
     assert margin[0.0] < 1 < margin[0.003]
+
+
+def _two_parts(seed=0):
+    """Rows 0-99: y follows column 0; rows 100-299: y follows column 1.
+
+    300 rows make "auto" batches of 37 and a last batch of 4 rows in each
+    epoch, so with rows 100-299 at weight 0 some batch holds no weight.
+    """
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((300, 6))
+    y = np.where(np.arange(300) < 100, X[:, 0] > 0, X[:, 1] > 0).astype(int)
+    return X, y
+
+
+def test_rows_of_weight_zero_are_trained_as_if_absent():
+    # Before: a mini-batch whose rows all had weight 0 gave a 0/0 loss, and
+    # fit ended in "Training diverged" (with 2/3 of the weights zero, most
+    # fits hit such a batch).
+    X, y = _two_parts()
+    weight = np.r_[np.ones(100), np.zeros(200)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)  # no NaN back-off
+        selector = CancelOutSelector(random_state=0).fit(X, y, sample_weight=weight)
+    assert selector.feature_importances_.argmax() == 0
+    flipped = CancelOutSelector(random_state=0).fit(X, y, sample_weight=1 - weight)
+    assert flipped.feature_importances_.argmax() == 1
+
+
+def test_zero_weights_with_early_stopping_and_partial_fit():
+    X, y = _two_parts()
+    weight = np.r_[np.ones(100), np.zeros(200)][
+        np.random.default_rng(1).permutation(300)
+    ]
+    selector = CancelOutSelector(early_stopping=True, random_state=0)
+    assert np.isfinite(selector.fit(X, y, sample_weight=weight).loss_curve_).all()
+    assert np.isfinite(selector.validation_loss_curve_).all()
+    stream = CancelOutSelector(batch_size=8, random_state=0)
+    stream.partial_fit(X, y, classes=[0, 1], sample_weight=weight)
+    assert np.isfinite(stream.loss_curve_).all()
+
+
+def test_one_class_left_with_positive_weight_is_refused():
+    X, y = _two_parts()
+    with pytest.raises(ValueError, match="Only one class has rows of positive weight"):
+        CancelOutSelector(class_weight={0: 0.0, 1: 1.0}).fit(X, y)
+
+
+@pytest.mark.parametrize("bad", [-1.0, np.nan, np.inf])
+def test_class_weight_must_be_finite_and_non_negative(bad):
+    X, y = _two_parts()
+    with pytest.raises(ValueError, match="class_weight must give every class"):
+        CancelOutSelector(class_weight={0: bad, 1: 5.0}).fit(X, y)
+
+
+def test_huge_equal_weights_act_as_no_weights():
+    X, y = _two_parts()
+    plain = CancelOutSelector(max_iter=5, random_state=0).fit(X, y)
+    huge = CancelOutSelector(max_iter=5, random_state=0)
+    huge.fit(X, y, sample_weight=np.full(300, 1e307))
+    np.testing.assert_allclose(
+        huge.feature_importances_, plain.feature_importances_, atol=1e-5
+    )
