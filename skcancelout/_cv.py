@@ -45,6 +45,7 @@ from sklearn.utils.validation import (
 )
 
 from ._selector import CancelOutSelector, _task_of
+from ._stack import user_stacklevel
 
 _CLASSIFICATION_TASKS = ("binary", "multiclass", "multilabel")
 
@@ -434,7 +435,7 @@ class CancelOutSelectorCV(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
                 f"min_features_to_select={min_features} is larger than the "
                 f"{n_features} features of X; all features are kept.",
                 UserWarning,
-                stacklevel=2,
+                stacklevel=user_stacklevel(),
             )
             min_features = n_features
         if self.step is None:

@@ -25,6 +25,7 @@ from ._importance import combined, gate_weight
 from ._layer import GATE_ACTIVATIONS, PENALTIES
 from ._marginal import marginal_evidence, marginal_pvalues
 from ._network import GatedEnsemble
+from ._stack import user_stacklevel
 from ._threshold import resolve_threshold, support_mask
 from ._training import (
     STREAM_GATE_FLOOR,
@@ -1115,7 +1116,7 @@ def _warn_if_count(y):
             "measurement, pass task='regression'; pass task='classification' "
             "to keep the classes and silence this warning.",
             UserWarning,
-            stacklevel=4,
+            stacklevel=user_stacklevel(),
         )
 
 

@@ -21,6 +21,7 @@ import torch.nn.functional as F
 
 from ._layer import gate_values_backward, penalty_with_grad
 from ._network import _uniform, body_backward, body_forward
+from ._stack import user_stacklevel
 
 TASKS = ("binary", "multiclass", "regression", "multilabel", "reconstruction")
 # Share of the entries of X hidden from the autoencoder in each batch. The
@@ -700,7 +701,7 @@ def fit_loop(model, optimizer, data, settings, generator, validation=None):
                     "learning_rate_init). Pass a lower learning_rate_init to "
                     "avoid this.",
                     RuntimeWarning,
-                    stacklevel=4,
+                    stacklevel=user_stacklevel(),
                 )
                 continue
             good.save(model, optimizer)
@@ -732,7 +733,7 @@ def fit_loop(model, optimizer, data, settings, generator, validation=None):
             f"Training interrupted after {result.n_iter} epochs; keeping the "
             "best state reached so far.",
             RuntimeWarning,
-            stacklevel=3,
+            stacklevel=user_stacklevel(),
         )
         if best_state is None:
             good.restore(model, optimizer)

@@ -180,8 +180,9 @@ def test_large_min_features_keeps_all_with_a_warning():
     search = CancelOutSelectorCV(
         selector=tree_selector(), cv=2, min_features_to_select=12
     )
-    with pytest.warns(UserWarning, match="all features are kept"):
+    with pytest.warns(UserWarning, match="all features are kept") as record:
         search.fit(X, y)
+    assert record[0].filename == __file__
     assert search.n_features_ == 10
     assert search.get_support().all()
 

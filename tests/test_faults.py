@@ -71,6 +71,8 @@ def test_training_recovers_after_halving_the_learning_rate(data, monkeypatch):
         "now 0.5 ",
         "now 0.25",
     ]
+    # The warning names the caller's line, not the training loop's.
+    assert {w.filename for w in record} == {__file__}
     assert selector.n_iter_ == FAST["max_iter"]
     assert np.all(np.isfinite(selector.loss_curve_))
     assert selector._optim_state["param_groups"][0]["lr"] < 0.25 * 0.01
@@ -94,8 +96,9 @@ def test_ctrl_c_keeps_a_usable_selector(data, monkeypatch, method):
         selector.partial_fit(X, y, classes=[0, 1])
         selector.partial_fit(X, y)
     interrupt_at_epoch(monkeypatch, epochs)
-    with pytest.warns(RuntimeWarning, match="interrupted"):
+    with pytest.warns(RuntimeWarning, match="interrupted") as record:
         getattr(selector, method)(X, y)
+    assert record[0].filename == __file__
     done = 2  # fit: epochs 1 and 2; partial_fit: the two calls before
     assert selector.n_iter_ == done == len(selector.loss_curve_)
     assert np.all(np.isfinite(selector.feature_importances_))

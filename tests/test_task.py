@@ -131,7 +131,9 @@ def test_partial_fit_on_counts_warns_once_then_asks_for_classes(integer_counts):
     with pytest.warns(UserWarning, match="distinct integer values") as record:
         with pytest.raises(ValueError, match="classes must be passed"):
             CancelOutSelector(**FAST).partial_fit(X, y)
-    assert len([w for w in record if "distinct integer" in str(w.message)]) == 1
+    counts = [w for w in record if "distinct integer" in str(w.message)]
+    assert len(counts) == 1
+    assert counts[0].filename == __file__  # the caller's line
 
 
 def test_partial_fit_with_classes_declares_labels_and_does_not_warn(integer_counts):
