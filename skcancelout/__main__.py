@@ -33,6 +33,14 @@ def main(argv=None):
     parser.add_argument("--max-features", type=int, default=5)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
+    n_real = load_breast_cancer().data.shape[1]
+    if args.noise < 0:
+        parser.error(f"--noise must be 0 or more, got {args.noise}")
+    if not 1 <= args.max_features <= n_real + args.noise:
+        parser.error(
+            f"--max-features must be between 1 and the {n_real + args.noise} "
+            f"columns, got {args.max_features}"
+        )
 
     X, y, names = _data(args.noise, args.seed)
     print(
@@ -57,7 +65,8 @@ def main(argv=None):
     noise_ranks = [
         rank + 1 for rank, j in enumerate(order) if names[j].startswith("noise")
     ]
-    print(f"best-ranked noise column: #{min(noise_ranks)} of {X.shape[1]}")
+    if noise_ranks:
+        print(f"best-ranked noise column: #{min(noise_ranks)} of {X.shape[1]}")
 
     cv = StratifiedKFold(5, shuffle=True, random_state=args.seed)
     knn = make_pipeline(StandardScaler(), KNeighborsClassifier())

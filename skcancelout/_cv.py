@@ -44,7 +44,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ._selector import CancelOutSelector, _task_of
+from ._selector import CancelOutSelector, _reject_sparse_target, _task_of
 from ._stack import user_stacklevel
 
 _CLASSIFICATION_TASKS = ("binary", "multiclass", "multilabel")
@@ -110,6 +110,17 @@ def _fit_and_score_fold(selector, estimator, X, y, train, test, grid, scorer, ro
         model = clone(estimator).fit(X_train[:, columns], y_train, **estimator_params)
         scores[i] = scorer(model, X_test[:, columns], y_test, **score_params)
     return scores, ranking
+
+
+def _is_iterable(cv):
+    """True for an iterable of splits (not None, an int or a splitter)."""
+    if cv is None or isinstance(cv, Integral) or hasattr(cv, "split"):
+        return False
+    try:
+        iter(cv)
+    except TypeError:
+        return False
+    return True
 
 
 def _one_standard_error_choice(scores):
@@ -355,6 +366,7 @@ class CancelOutSelectorCV(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
         self : object
             Fitted selector.
         """
+        _reject_sparse_target(y)
         X, y = validate_data(
             self, X, y, accept_sparse="csr", ensure_min_samples=2, multi_output=True
         )
@@ -377,6 +389,11 @@ class CancelOutSelectorCV(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
             )
             for train, test in cv.split(X, y, **routed.splitter.split)
         )
+        if not folds:
+            raise ValueError(
+                f"cv={self.cv!r} gave no train/test splits; pass a number of "
+                "folds, a splitter or a non-empty list of (train, test) pairs."
+            )
         scores = np.array([fold_scores for fold_scores, _ in folds])
         self.n_features_ = int(grid[_one_standard_error_choice(scores)])
 
@@ -414,9 +431,10 @@ class CancelOutSelectorCV(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
                     "score exactly n_features_grid, or n_features_grid=None to "
                     "build the grid from step."
                 )
-            grid = np.unique(np.asarray(self.n_features_grid))
+            given = np.asarray(self.n_features_grid)
+            grid = np.unique(given)
             if (
-                grid.ndim != 1
+                given.ndim != 1
                 or grid.size == 0
                 or not np.issubdtype(grid.dtype, np.integer)
                 or grid[0] < 1
@@ -513,8 +531,11 @@ class CancelOutSelectorCV(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
                 scorer=check_scoring(self.estimator, self.scoring),
                 method_mapping=MethodMapping().add(caller="fit", callee="score"),
             )
+        # A generator of splits can be read once, and fit reads it; its
+        # wrapper requests no metadata whatever splits it holds.
+        one_shot = iter(self.cv) is self.cv if _is_iterable(self.cv) else False
         router.add(
-            splitter=check_cv(self.cv),
+            splitter=check_cv([] if one_shot else self.cv),
             method_mapping=MethodMapping().add(caller="fit", callee="split"),
         )
         return router

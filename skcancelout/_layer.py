@@ -1,5 +1,7 @@
 """The CancelOut gate: one learnable weight per input feature, pure torch."""
 
+import numbers
+
 import torch
 from torch import nn
 
@@ -185,8 +187,12 @@ class CancelOut(nn.Module):
 
     def __init__(self, n_features, *, activation="sigmoid", init=4.0):
         super().__init__()
-        if int(n_features) < 1:
-            raise ValueError(f"n_features must be >= 1, got {n_features}.")
+        if (
+            not isinstance(n_features, numbers.Integral)
+            or isinstance(n_features, bool)
+            or n_features < 1
+        ):
+            raise ValueError(f"n_features must be an int >= 1, got {n_features!r}.")
         if activation not in GATE_ACTIVATIONS:
             raise ValueError(
                 f"activation must be one of {GATE_ACTIVATIONS}, got {activation!r}."
@@ -199,6 +205,12 @@ class CancelOut(nn.Module):
         return gate_values(self.weight, self.activation)
 
     def forward(self, x):
+        if x.shape[-1:] != self.weight.shape:
+            raise ValueError(
+                f"CancelOut({self.weight.shape[0]}) gates inputs whose last "
+                f"dimension has {self.weight.shape[0]} features; got shape "
+                f"{tuple(x.shape)}."
+            )
         return x * self.gates()
 
     def penalty(self, kind="gates", alpha=0.001, beta=0.001):

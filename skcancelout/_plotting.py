@@ -145,8 +145,10 @@ def plot_importances(selector, *, ax=None, top=None, feature_names=None):
         error_kw={"ecolor": "0.3", "capsize": 2, "elinewidth": 1},
     )
     ax.set_yticks(positions, labels=names[order])
-    # Most important at the top, as a ranking is read.
-    ax.invert_yaxis()
+    # Most important at the top, as a ranking is read. Set, not toggled: a
+    # reused or shared Axes may be inverted already.
+    if not ax.yaxis_inverted():
+        ax.invert_yaxis()
     ax.set_xlabel("feature importance")
 
     plt = _import_pyplot()
@@ -212,8 +214,10 @@ def plot_gate_history(selector, *, ax=None, features=None):
 
     Parameters
     ----------
-    selector : fitted CancelOutSelector
-        A selector fitted with ``keep_gate_history=True``.
+    selector : fitted CancelOutSelector or CancelOutSelectorCV
+        A selector fitted with ``keep_gate_history=True``; for a
+        ``CancelOutSelectorCV``, its ``selector`` was (the history of its
+        final refit, ``selector_``, is drawn, coloured by the CV's support).
     ax : matplotlib Axes, default=None
         Axes to draw on. By default a new figure and Axes are created.
     features : array-like of int, str or bool, default=None
@@ -253,13 +257,17 @@ def plot_gate_history(selector, *, ax=None, features=None):
     3
     """
     check_is_fitted(selector, "feature_importances_")
-    if getattr(selector, "gate_history_", None) is None:
+    # A CancelOutSelectorCV keeps the history in its final refit.
+    source = getattr(selector, "selector_", selector)
+    if getattr(source, "gate_history_", None) is None:
+        name = type(selector).__name__
+        where = "its selector" if source is not selector else f"this {name}"
         raise ValueError(
-            f"This {type(selector).__name__} has no gate_history_: it was fitted "
-            "with keep_gate_history=False. Refit it with keep_gate_history=True "
-            "to record the gates after every epoch."
+            f"This {name} has no gate_history_: {where} was "
+            "fitted with keep_gate_history=False. Refit with "
+            "keep_gate_history=True to record the gates after every epoch."
         )
-    history = np.asarray(selector.gate_history_, dtype=float)
+    history = np.asarray(source.gate_history_, dtype=float)
     n_epochs, n_features = history.shape
     names = _feature_names(selector, None, n_features)
     indices = _feature_indices(features, names, n_features)

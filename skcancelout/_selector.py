@@ -6,6 +6,7 @@ import warnings
 from contextlib import contextmanager
 
 import numpy as np
+import scipy.sparse as sp
 import torch
 from sklearn.base import BaseEstimator, _fit_context
 from sklearn.feature_selection import SelectorMixin
@@ -480,6 +481,8 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         """
         device = self._check_parameters()
         first = not hasattr(self, "_net_state")
+        if not first:
+            self._check_state_format()
         X, y = self._validate_input(X, y, reset=first)
         first_task = _task_of(y, self.task, classes) if first else None
         if first and classes is None and first_task in ("binary", "multiclass"):
@@ -514,7 +517,6 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         model = self._build_model(X.shape[1], generator, shift, scale, device)
         optimizer = self._optimizer(model)
         if not first:
-            self._check_state_format()
             _load_state(model, optimizer, self._net_state, self._optim_state)
             model.set_standardization(shift, scale)
         settings = self._settings(data.n_samples, max_iter=1, streaming=True)
@@ -567,6 +569,7 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
             X = validate_data(self, X, **common)
         else:
             # Checked before validate_data, whose message gives no advice.
+            _reject_sparse_target(y)
             _check_target_values(y)
             X, y = validate_data(
                 self, X, y, multi_output=True, y_numeric=False, **common
@@ -1117,6 +1120,14 @@ def _warn_if_count(y):
             "to keep the classes and silence this warning.",
             UserWarning,
             stacklevel=user_stacklevel(),
+        )
+
+
+def _reject_sparse_target(y):
+    if sp.issparse(y):
+        raise ValueError(
+            "y is a sparse matrix; pass it dense, e.g. y.toarray() (a "
+            "multilabel indicator matrix has few columns)."
         )
 
 

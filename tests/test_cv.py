@@ -2,11 +2,12 @@ import warnings
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn import config_context
 from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression, Ridge
-from sklearn.model_selection import GridSearchCV, GroupKFold
+from sklearn.model_selection import GridSearchCV, GroupKFold, KFold
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.tree import DecisionTreeRegressor
@@ -339,3 +340,36 @@ def test_a_float_target_of_many_whole_numbers_is_scored_as_regression():
     # R^2 of the default ridge model; accuracy over 200 classes stays near 0.
     assert search.cv_results_["mean_test_score"].max() > 0.9
     assert search.n_features_ >= 2
+
+
+def test_a_generator_of_splits_is_read_once_with_routing():
+    X, y = make_data("classification", n_samples=120)
+    splits = KFold(3).split(X)
+    with config_context(enable_metadata_routing=True):
+        selector = tree_selector().set_fit_request(sample_weight=True)
+        search = CancelOutSelectorCV(selector=selector, cv=splits)
+        search.fit(X, y, sample_weight=np.ones(len(y)))
+    scored = [k for k in search.cv_results_ if k.startswith("split") and "score" in k]
+    assert scored == ["split0_test_score", "split1_test_score", "split2_test_score"]
+
+
+def test_no_splits_is_reported_as_such():
+    X, y = make_data("regression")
+    with pytest.raises(ValueError, match="gave no train/test splits"):
+        CancelOutSelectorCV(selector=tree_selector(), cv=[]).fit(X, y)
+
+
+def test_a_two_dimensional_grid_is_refused():
+    X, y = make_data("regression")
+    search = CancelOutSelectorCV(selector=tree_selector(), n_features_grid=[[1, 2]])
+    with pytest.raises(ValueError, match="n_features_grid"):
+        search.fit(X, y)
+
+
+def test_a_sparse_target_is_refused_clearly():
+    X, y = make_data("classification")
+    Y = sp.csr_matrix(np.c_[y, 1 - y])
+    with pytest.raises(ValueError, match="y is a sparse matrix; pass it dense"):
+        CancelOutSelectorCV(selector=tree_selector()).fit(X, Y)
+    with pytest.raises(ValueError, match="y is a sparse matrix; pass it dense"):
+        CancelOutSelector().fit(X, Y)

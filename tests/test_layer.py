@@ -85,3 +85,16 @@ def test_unknown_activation_and_penalty_kinds():
         gate_values(torch.zeros(2), "relu")
     with pytest.raises(ValueError, match="kind"):
         gate_penalty(torch.zeros(2), "l0")
+
+
+@pytest.mark.parametrize("n_features", [2.7, True, 0, "3"])
+def test_n_features_must_be_a_positive_int(n_features):
+    with pytest.raises(ValueError, match="n_features must be an int >= 1"):
+        CancelOut(n_features)
+
+
+@pytest.mark.parametrize("shape", [(5, 1), (5, 4), (2,)])
+def test_input_width_must_match(shape):
+    # A width of 1 used to broadcast silently to (5, 3).
+    with pytest.raises(ValueError, match=r"last dimension has 3 features"):
+        CancelOut(3)(torch.ones(shape))

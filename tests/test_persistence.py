@@ -118,6 +118,10 @@ def test_partial_fit_refuses_training_state_from_an_older_layout(data):
     old = pickle.loads(pickle.dumps(selector))
     del old._state_format
     expected = old.transform(X)
+    seen, mean = old.n_samples_seen_, old.mean_.copy()
     with pytest.raises(ValueError, match="earlier skcancelout .*fit a new selector"):
-        old.partial_fit(X, y)
+        old.partial_fit(X + 5, y)
     np.testing.assert_array_equal(old.transform(X), expected)
+    # Refused before the batch reached the running statistics.
+    assert old.n_samples_seen_ == seen
+    np.testing.assert_array_equal(old.mean_, mean)

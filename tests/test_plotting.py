@@ -211,3 +211,25 @@ def test_missing_matplotlib_names_the_extra(selector, plot, monkeypatch):
     monkeypatch.setattr(builtins, "__import__", fake_import)
     with pytest.raises(ImportError, match=r"pip install skcancelout\[plot\]"):
         plot(selector)
+
+
+def test_importances_stay_top_down_on_a_reused_axes(selector):
+    ax = plot_importances(selector)
+    plot_importances(selector, ax=ax)  # used to flip the ranking upside down
+    assert ax.yaxis_inverted()
+
+
+def test_gate_history_of_a_cv_search_draws_its_final_refit():
+    from skcancelout import CancelOutSelectorCV
+
+    X, y = make_classification(120, 5, n_informative=2, random_state=0)
+    with_history = CancelOutSelector(max_iter=4, keep_gate_history=True)
+    search = CancelOutSelectorCV(selector=with_history, cv=2).fit(X, y)
+    ax = plot_gate_history(search)
+    assert len(ax.lines) == 5
+    drawn = sorted(tuple(line.get_ydata()) for line in ax.lines)
+    history = search.selector_.gate_history_
+    assert drawn == sorted(tuple(history[:, j]) for j in range(5))
+    without = CancelOutSelectorCV(selector=CancelOutSelector(max_iter=2), cv=2)
+    with pytest.raises(ValueError, match="its selector was fitted with"):
+        plot_gate_history(without.fit(X, y))
