@@ -12,6 +12,7 @@ with tracemalloc off (:func:`profiled`), whose tables would count in both.
 import contextlib
 import ctypes
 import ctypes.util
+import hashlib
 import itertools
 import os
 import threading
@@ -44,8 +45,18 @@ _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
 
 def top_k(importances, k):
-    """Indices of the k largest importances (ties broken by column order)."""
-    return np.argsort(-np.asarray(importances), kind="stable")[:k]
+    """Indices of the k largest importances; ties broken in a random order.
+
+    The order is seeded from the importances themselves, so a result is
+    reproducible. It is not the column order: a task's columns come in one
+    fixed order for every seed, so breaking ties by position would keep the
+    same tied columns in every seed and make a method with many ties (a
+    LassoNet path leaves whole groups at one value) look stable.
+    """
+    values = np.asarray(importances, dtype=np.float64)
+    digest = hashlib.sha256(values.tobytes()).digest()
+    order = np.random.default_rng(int.from_bytes(digest[:8], "little"))
+    return np.lexsort((order.permutation(values.size), -values))[:k]
 
 
 def hit_at_k(importances, relevant_mask):
