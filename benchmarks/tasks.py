@@ -182,7 +182,8 @@ def breast_cancer():
     return Task(X, y, np.ones(X.shape[1], dtype=bool), "classification")
 
 
-#: ROC AUC of KNN on breast cancer as reported by the original CancelOut work.
+#: Breast-cancer scores the original CancelOut example reports (see
+#: ``quality.reference_auc``, which computes them the same way).
 BREAST_CANCER_REFERENCE = {
     "original CancelOut top-5": 0.951,
     "all features": 0.947,
