@@ -33,16 +33,14 @@ def main(argv=None):
     parser.add_argument("--max-features", type=int, default=5)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
-    n_real = load_breast_cancer().data.shape[1]
     if args.noise < 0:
         parser.error(f"--noise must be 0 or more, got {args.noise}")
-    if not 1 <= args.max_features <= n_real + args.noise:
-        parser.error(
-            f"--max-features must be between 1 and the {n_real + args.noise} "
-            f"columns, got {args.max_features}"
-        )
-
     X, y, names = _data(args.noise, args.seed)
+    if not 1 <= args.max_features <= X.shape[1]:
+        parser.error(
+            f"--max-features must be between 1 and the {X.shape[1]} columns, "
+            f"got {args.max_features}"
+        )
     print(
         f"breast_cancer: {X.shape[0]} samples, {X.shape[1] - args.noise} real "
         f"features + {args.noise} noise columns"

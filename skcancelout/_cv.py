@@ -112,15 +112,14 @@ def _fit_and_score_fold(selector, estimator, X, y, train, test, grid, scorer, ro
     return scores, ranking
 
 
-def _is_iterable(cv):
-    """True for an iterable of splits (not None, an int or a splitter)."""
+def _is_one_shot(cv):
+    """True for an iterator of splits (a generator), which can be read once."""
     if cv is None or isinstance(cv, Integral) or hasattr(cv, "split"):
         return False
     try:
-        iter(cv)
+        return iter(cv) is cv
     except TypeError:
         return False
-    return True
 
 
 def _one_standard_error_choice(scores):
@@ -533,9 +532,8 @@ class CancelOutSelectorCV(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
             )
         # A generator of splits can be read once, and fit reads it; its
         # wrapper requests no metadata whatever splits it holds.
-        one_shot = iter(self.cv) is self.cv if _is_iterable(self.cv) else False
         router.add(
-            splitter=check_cv([] if one_shot else self.cv),
+            splitter=check_cv([] if _is_one_shot(self.cv) else self.cv),
             method_mapping=MethodMapping().add(caller="fit", callee="split"),
         )
         return router
