@@ -4,6 +4,7 @@ import numbers
 import os
 import warnings
 from contextlib import contextmanager
+from functools import partial
 
 import numpy as np
 import scipy.sparse as sp
@@ -26,6 +27,7 @@ from ._importance import combined, gate_weight
 from ._layer import GATE_ACTIVATIONS, PENALTIES
 from ._marginal import marginal_evidence, marginal_pvalues
 from ._network import GatedEnsemble
+from ._redundancy import correlations, redundancy_factors
 from ._stack import user_stacklevel
 from ._threshold import resolve_threshold, support_mask
 from ._training import (
@@ -174,6 +176,25 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         ``"gate_weight"``. ``"gate"``: the gate value alone, in [0, 1] for
         sigmoid gates (the original CancelOut ranking). See the user guide
         for the evidence behind the default.
+    redundancy : float in (0, 1) or None, default=0.99
+        Discount near-copies of more important features. ``fit`` walks the
+        features from the most important down (among the 100 most
+        important) and multiplies each importance by
+        ``1 - max|r| ** p``, where ``r`` is the feature's correlation with a
+        feature walked past and ``p`` makes a correlation equal to
+        ``redundancy`` halve the importance; the next feature walked is the
+        one with the largest discounted value. At 0.99 a correlation of 0.9
+        keeps 99.9 % of the importance and 0.95 keeps 97 %, so only
+        near-copies move, and an exact copy gets 0. Feature dropout keeps
+        every copy of a useful signal open, so without the discount the
+        copies share the top of the ranking: on breast cancer the top 5
+        always held three of worst radius, perimeter and area (correlated at
+        0.98-0.99), and their k-NN ROC AUC was 0.941 against 0.952 with the
+        discount (reference protocol, seeds 0-4), while no development
+        task's hit@k or stability changed. None ranks every copy as
+        relevant, as a test of relevance should. ``partial_fit`` keeps no
+        data to correlate and does not discount. The factors are in
+        ``redundancy_factor_``.
     threshold : str or float, default=None
         Features with importance ``>= threshold`` are kept. A number,
         ``"mean"``, ``"median"`` or a scaled form such as ``"1.5*mean"``.
@@ -266,6 +287,13 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         otherwise): a column with ``p < 0.5 / n_features`` gains up to a
         fixed bonus, so ``feature_importances_ - univariate_bonus_``
         ranks the features as the networks alone do.
+    redundancy_factor_ : ndarray of shape (n_features_in_,)
+        What the ``redundancy`` discount multiplied each feature's importance
+        by (in every network's row of ``all_importances_``, in
+        ``feature_importances_``, its standard deviation and
+        ``univariate_bonus_``): 1 for a feature with no more important
+        near-copy, 0 for an exact copy. All ones after ``partial_fit`` or
+        with ``redundancy=None``.
     classes_ : ndarray
         Class labels (classification only).
     mean_, scale_ : ndarray of shape (n_features_in_,)
@@ -309,6 +337,7 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
             list,
         ],
         "importance_type": [StrOptions(set(_IMPORTANCE_TYPES))],
+        "redundancy": [Interval(numbers.Real, 0, 1, closed="neither"), None],
         "threshold": [Interval(numbers.Real, None, None, closed="neither"), str, None],
         "max_features": [
             Interval(numbers.Integral, 0, None, closed="left"),
@@ -352,6 +381,7 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         first_layer_decay=0.003,
         feature_dropout="auto",
         importance_type="combined",
+        redundancy=0.99,
         threshold=None,
         max_features=None,
         learning_rate_init=0.02,
@@ -380,6 +410,7 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         self.first_layer_decay = first_layer_decay
         self.feature_dropout = feature_dropout
         self.importance_type = importance_type
+        self.redundancy = redundancy
         self.threshold = threshold
         self.max_features = max_features
         self.learning_rate_init = learning_rate_init
@@ -449,7 +480,16 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         with self._torch_settings(self._step_work(model, settings)):
             result = self._run(model, optimizer, train, settings, generator, validation)
         pvalues = self._pvalues(X, target, sample_weight)
-        self._record(model, optimizer, generator, result, append=False, pvalues=pvalues)
+        corr_of = partial(correlations, X, self._stats, sample_weight=sample_weight)
+        self._record(
+            model,
+            optimizer,
+            generator,
+            result,
+            append=False,
+            pvalues=pvalues,
+            corr_of=corr_of,
+        )
         self._idle_rows = None  # a later partial_fit starts counting afresh
         return self
 
@@ -883,7 +923,9 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         )
 
     # -------------------------------------------------------------- record
-    def _record(self, model, optimizer, generator, result, append, pvalues=None):
+    def _record(
+        self, model, optimizer, generator, result, append, pvalues=None, corr_of=None
+    ):
         with torch.no_grad():
             gates = model.gates().cpu().double().numpy()
             norms = model.first_layer_norms().cpu().double().numpy()
@@ -899,8 +941,16 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         elif self.importance_type != "gate":
             importances = gate_weight(gates, norms)
         importances = np.where(self._stats.constant, 0.0, importances)
+        bonus = np.where(self._stats.constant, 0.0, bonus)
+        factors = np.ones(gates.shape[1])
+        if corr_of is not None and self.redundancy is not None:
+            factors = redundancy_factors(
+                importances.mean(axis=0), corr_of, self.redundancy
+            )
+            importances, bonus = importances * factors, bonus * factors
+        self.redundancy_factor_ = factors
         self.univariate_pvalues_ = pvalues
-        self.univariate_bonus_ = np.where(self._stats.constant, 0.0, bonus)
+        self.univariate_bonus_ = bonus
         self.all_importances_ = importances
         self.feature_importances_ = importances.mean(axis=0)
         self.feature_importances_std_ = importances.std(axis=0)
