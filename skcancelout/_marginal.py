@@ -22,6 +22,9 @@ from ._data import standardized_chunks
 LEVEL = 0.5
 # The most the evidence adds to a column's combined score (robust z units).
 BONUS = 3.0
+# How far above the corrected line (in normal-quantile units) the bonus
+# reaches its cap; it rises linearly from 0 at the line.
+RAMP = 0.5
 # p-values are floored here before they become normal quantiles (z <= 37).
 _P_FLOOR = 1e-300
 
@@ -106,16 +109,16 @@ def _linear(cross, design, weight, sum_x, ss_x, total, n_eff):
     return np.minimum(1.0, pvalues.shape[1] * pvalues.min(axis=1))
 
 
-def marginal_evidence(pvalues, level=LEVEL, bonus=BONUS):
-    """Bonus per column: 0 below the corrected line, ``bonus`` one z above it.
+def marginal_evidence(pvalues, level=LEVEL, bonus=BONUS, ramp=RAMP):
+    """Bonus per column: 0 below the corrected line, ``bonus`` ``ramp`` above it.
 
     A column's p-value becomes a normal quantile ``z``; with ``z_c`` the
     quantile of ``level / n_features``, the bonus is
-    ``bonus * clip(z - z_c, 0, 1)``: columns that pass the test all get (about)
-    the same lift, however strong their link, so the networks still order
-    them among themselves.
+    ``bonus * clip((z - z_c) / ramp, 0, 1)``: columns that pass the test all
+    get (about) the same lift, however strong their link, so the networks
+    still order them among themselves.
     """
     pvalues = np.asarray(pvalues, dtype=np.float64)
     z = st.norm.isf(np.clip(pvalues, _P_FLOOR, 1.0))
     critical = st.norm.isf(level / pvalues.size)
-    return bonus * np.clip(z - critical, 0.0, 1.0)
+    return bonus * np.clip((z - critical) / ramp, 0.0, 1.0)

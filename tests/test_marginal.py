@@ -10,7 +10,13 @@ from sklearn.feature_selection import f_classif, f_regression
 from skcancelout import CancelOutSelector
 from skcancelout._data import ColumnStats
 from skcancelout._importance import combined
-from skcancelout._marginal import BONUS, LEVEL, marginal_evidence, marginal_pvalues
+from skcancelout._marginal import (
+    BONUS,
+    LEVEL,
+    RAMP,
+    marginal_evidence,
+    marginal_pvalues,
+)
 
 
 def _pvalues(X, target, task, weight=None):
@@ -78,12 +84,13 @@ def test_constant_columns_and_tiny_samples_give_no_evidence():
 def test_evidence_is_zero_below_the_corrected_line_and_capped_above():
     n_features = 50
     critical = stats.norm.isf(LEVEL / n_features)
-    z = np.array([0.0, critical - 0.1, critical + 0.5, critical + 1.0, 30.0])
+    z = critical + np.array([-critical, -0.1, RAMP / 2, RAMP, RAMP + 1.0, 30.0])
     pvalues = np.ones(n_features)
-    pvalues[:5] = stats.norm.sf(z)
+    pvalues[:6] = stats.norm.sf(z)
     bonus = marginal_evidence(pvalues)
-    np.testing.assert_allclose(bonus[:5], [0, 0, BONUS / 2, BONUS, BONUS], atol=1e-9)
-    assert np.all(bonus[5:] == 0)
+    expected = [0, 0, BONUS / 2, BONUS, BONUS, BONUS]
+    np.testing.assert_allclose(bonus[:6], expected, atol=1e-9)
+    assert np.all(bonus[6:] == 0)
 
 
 def test_evidence_reorders_close_columns_but_not_a_clear_winner():
