@@ -13,8 +13,8 @@ the profiled step and the step itself is timed again without it.
 
 Run from the repository root::
 
-    python -m benchmarks.bench_step          # about 1 minute
-    python -m benchmarks.bench_step --smoke  # a few seconds
+    python -m benchmarks.bench_step          # about 20 s on 2 cores
+    python -m benchmarks.bench_step --smoke  # about 10 s
 
 Writes ``benchmarks/results/step.json`` and ``step.md``.
 """
