@@ -31,6 +31,7 @@ from ._redundancy import correlations, redundancy_factors
 from ._stack import user_stacklevel
 from ._threshold import resolve_threshold, support_mask
 from ._training import (
+    LOSS_GROWTH_LIMIT,
     STREAM_GATE_FLOOR,
     DivergedError,
     EnsembleAdam,
@@ -206,7 +207,10 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         is called with the training X in ``fit`` and must return an int.
     learning_rate_init : float, default=0.02
         Adam learning rate at the start; it decays along a cosine to 5 % of
-        this over ``max_iter`` epochs.
+        this over ``max_iter`` epochs. An epoch whose loss turns NaN or
+        infinite, or whose task loss grows over 100 times that of the first
+        step, is restarted at half the rate with a ``RuntimeWarning``; after
+        3 halvings ``fit`` raises a ``ValueError``.
     batch_size : int or "auto", default="auto"
         Rows per optimizer step; ``"auto"`` is
         ``min(256, max(32, n_samples // 8))``, about 8 steps per epoch on
@@ -884,7 +888,8 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
             return fit_loop(model, optimizer, data, settings, generator, validation)
         except DivergedError as exc:
             raise ValueError(
-                "Training diverged: the loss stayed NaN or infinite even after "
+                "Training diverged: the loss became NaN or infinite, or grew "
+                f"over {LOSS_GROWTH_LIMIT:g} times its start, even after "
                 "halving the learning rate 3 times. Lower learning_rate_init "
                 f"(now {self.learning_rate_init}) or check X and y for extreme "
                 "values."

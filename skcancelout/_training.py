@@ -46,6 +46,14 @@ REVIVE_AFTER_ROWS = 256
 REVIVE_CHECK_ROWS = 4096
 # partial_fit keeps every sigmoid gate at least this open (see floor_gates).
 STREAM_GATE_FLOOR = 0.2
+# A step whose task loss per net exceeds this many times the first step's
+# (or this many times 1, the loss scale of standardized targets, if that
+# is larger) has diverged: at too high a learning rate the loss of a
+# default fit jumps 100 to 1e10 times its start while staying finite, and
+# the gates that come out of it rank nothing. Default fits of the
+# benchmark tasks and breast cancer (seeds 0-4) peak at 7.3 times (hastie),
+# most below 2.5.
+LOSS_GROWTH_LIMIT = 100.0
 # The kernel behind torch.optim.Adam(fused=True); absent from older builds.
 _FUSED_ADAM = getattr(torch, "_fused_adam_", None)
 
@@ -187,7 +195,9 @@ def training_step(model, x, target, x_std, sample_weight, mask, keep, settings):
     took about 1.25 times as long with it.
 
     Raises :class:`DivergedError`, before any gradient is written, when the
-    loss is not finite.
+    loss is not finite or the task loss per net exceeds
+    ``settings.loss_limit`` (set at the first step, see
+    ``LOSS_GROWTH_LIMIT``).
     """
     gates = model.gates()
     factor = model.gate_factor(keep)  # d(scaled gates) / d(gates)
@@ -199,9 +209,17 @@ def training_step(model, x, target, x_std, sample_weight, mask, keep, settings):
     penalty, through_gates, direct = penalty_with_grad(
         model.gate, settings.penalty, settings.alpha, settings.beta, activation, gates
     )
-    loss = float(loss_per_net.sum() + penalty)
+    task_sum = loss_per_net.sum()
+    loss = float(task_sum + penalty)
     if not math.isfinite(loss):
         raise DivergedError("loss is not finite")
+    per_net = float(task_sum) / loss_per_net.shape[0]
+    if settings.loss_limit is None:
+        settings.loss_limit = LOSS_GROWTH_LIMIT * max(per_net, 1.0)
+    elif per_net > settings.loss_limit:
+        raise DivergedError(
+            f"task loss {per_net:.3g} is over {LOSS_GROWTH_LIMIT:g} times its start"
+        )
     grads = [param.grad for param in model.layers()]
     _, grad_scaled = body_backward(saved, grad_out, grads)
     # The task's and the penalty's gradients of the gate values, one backward.
@@ -393,13 +411,18 @@ def _decay_groups(model, weight_decay):
 
 
 class DivergedError(ValueError):
-    """The training loss became NaN or infinite."""
+    """The training loss became NaN or infinite, or grew many times its start."""
 
 
 class TrainingSettings:
-    """Plain holder of the numbers that drive :func:`fit_loop`."""
+    """Plain holder of the numbers that drive :func:`fit_loop`.
+
+    ``loss_limit``, None until the first training step sets it, is the task
+    loss per net beyond which a step counts as diverged.
+    """
 
     def __init__(self, **kwargs):
+        self.loss_limit = None
         self.__dict__.update(kwargs)
 
 
@@ -696,7 +719,8 @@ def fit_loop(model, optimizer, data, settings, generator, validation=None):
                 lr_factor /= 2
                 good.restore(model, optimizer)
                 warnings.warn(
-                    "The training loss became NaN or infinite; restarting the "
+                    "The training loss became NaN or infinite, or grew over "
+                    f"{LOSS_GROWTH_LIMIT:g} times its start; restarting the "
                     f"epoch with the learning rate halved (now {lr_factor:g} x "
                     "learning_rate_init). Pass a lower learning_rate_init to "
                     "avoid this.",

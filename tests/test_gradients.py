@@ -9,6 +9,7 @@ from skcancelout import gate_penalty
 from skcancelout._layer import gate_values, gate_values_backward, penalty_with_grad
 from skcancelout._network import GatedEnsemble, GatedMLP
 from skcancelout._training import (
+    LOSS_GROWTH_LIMIT,
     DivergedError,
     TrainingSettings,
     masked_input,
@@ -112,6 +113,27 @@ def test_training_step_raises_before_writing_gradients():
     model.flat_grad.fill_(7.0)
     settings = TrainingSettings(task="binary", penalty="gates", alpha=0.05, beta=0.01)
     with pytest.raises(DivergedError):
+        training_step(model, x, target, x_std, weight, mask, None, settings)
+    assert bool((model.flat_grad == 7.0).all())
+
+
+def test_training_step_sets_a_loss_limit_then_raises_beyond_it():
+    # A finite loss that explodes is a divergence too: the first step sets
+    # the limit (LOSS_GROWTH_LIMIT times its task loss, at least that many
+    # times 1), a later step above it raises before writing gradients.
+    model = make_model("binary", (5,), "sigmoid")
+    x, target, x_std, weight, mask = make_batch("binary", model, False)
+    settings = TrainingSettings(task="binary", penalty="gates", alpha=0.05, beta=0.01)
+    assert settings.loss_limit is None
+    training_step(model, x, target, x_std, weight, mask, None, settings)
+    assert settings.loss_limit == LOSS_GROWTH_LIMIT  # log(2) < 1: the floor
+    training_step(model, x, target, x_std, weight, mask, None, settings)
+    model.flat_grad.fill_(7.0)
+    # Scaled-up weights make huge, confident outputs: a finite loss far
+    # over the limit.
+    with torch.no_grad():
+        model.flat.mul_(300.0)
+    with pytest.raises(DivergedError, match="times its start"):
         training_step(model, x, target, x_std, weight, mask, None, settings)
     assert bool((model.flat_grad == 7.0).all())
 

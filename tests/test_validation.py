@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from sklearn.datasets import load_iris
 
 from skcancelout import CancelOutSelector
 
@@ -114,6 +115,26 @@ def test_diverging_loss_is_reported_with_advice(data):
     with pytest.raises(ValueError, match="learning_rate_init"):
         with pytest.warns(RuntimeWarning, match="halved"):
             CancelOutSelector(learning_rate_init=1e30, **FAST).fit(X, y[::-1] * 1.5)
+
+
+def test_exploding_finite_loss_is_a_divergence():
+    # At learning_rate_init=10 the task loss of iris jumps to about 1e5
+    # times its start and stays finite; fit used to return gates that
+    # ranked nothing. Halving the rate 3 times (1.25) does not save it.
+    X, y = load_iris(return_X_y=True)
+    with pytest.raises(ValueError, match="grew over 100 times its start"):
+        with pytest.warns(RuntimeWarning, match="halved"):
+            CancelOutSelector(learning_rate_init=10.0, random_state=0).fit(X, y)
+
+
+def test_a_loss_spike_halves_the_rate_and_the_fit_goes_on():
+    # At 1.0 the first epoch's loss spikes over 100 times its start; one
+    # halving is enough, and the fit still finds the petal columns.
+    X, y = load_iris(return_X_y=True)
+    with pytest.warns(RuntimeWarning, match="grew over 100 times") as record:
+        selector = CancelOutSelector(learning_rate_init=1.0, random_state=0).fit(X, y)
+    assert sum("halved" in str(w.message) for w in record) == 1
+    assert set(np.argsort(-selector.feature_importances_)[:2]) == {2, 3}
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
