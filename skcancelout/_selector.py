@@ -94,8 +94,10 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         distinct values and fewer than 10 rows per value on average (it is
         likely a count). Set it to say so explicitly, e.g. ``"regression"``
         for integer counts.
-    hidden_layer_sizes : tuple of int, default=(32, 32)
-        Hidden layer widths of each network; ``()`` makes a gated linear model.
+    hidden_layer_sizes : int or tuple of int, default=(32, 32)
+        Hidden layer widths of each network; an int is one hidden layer of
+        that width (as in ``MLPClassifier``), ``()`` makes a gated linear
+        model.
     n_estimators : int, default=8
         Number of networks trained at once. More nets give steadier
         importances at a cost that grows slower than linearly.
@@ -325,7 +327,10 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
 
     _parameter_constraints = {
         "task": [StrOptions(set(_TASK_OPTIONS))],
-        "hidden_layer_sizes": ["array-like"],
+        "hidden_layer_sizes": [
+            "array-like",
+            Interval(numbers.Integral, 1, None, closed="left"),
+        ],
         "n_estimators": [Interval(numbers.Integral, 1, None, closed="left")],
         "gate_activation": [StrOptions(set(GATE_ACTIVATIONS))],
         "gate_init": [Interval(numbers.Real, None, None, closed="neither")],

@@ -53,6 +53,17 @@ def test_fitted_attributes(informative_classification):
     assert not hasattr(CancelOutSelector(**FAST).fit(X, y), "gate_history_")
 
 
+def test_an_int_hidden_layer_sizes_is_one_layer(informative_classification):
+    # As in MLPClassifier: 16 means (16,), and fits the same network.
+    X, y = informative_classification
+    params = dict(FAST, max_iter=3)
+    one = CancelOutSelector(hidden_layer_sizes=16, **params).fit(X, y)
+    same = CancelOutSelector(hidden_layer_sizes=(16,), **params).fit(X, y)
+    np.testing.assert_array_equal(one.feature_importances_, same.feature_importances_)
+    with pytest.raises(ValueError, match="hidden_layer_sizes"):
+        CancelOutSelector(hidden_layer_sizes=0).fit(X, y)
+
+
 def test_select_from_model_wrapping_keeps_the_same_features(
     informative_classification,
 ):
