@@ -9,8 +9,11 @@ import warnings
 
 import numpy as np
 import scipy.sparse as sp
-import torch
 from sklearn.utils.sparsefuncs import mean_variance_axis, min_max_axis
+
+from ._lazy import LazyModule
+
+torch = LazyModule("torch")  # imported by the first fit (see _lazy)
 
 # Entries per chunk of the statistics passes: a chunk's float64 temporary
 # stays near 0.5 MB, small next to X itself.

@@ -5,8 +5,7 @@ import numbers
 import torch
 from torch import nn
 
-GATE_ACTIVATIONS = ("sigmoid", "softmax")
-PENALTIES = ("gates", "l1l2")
+from ._constants import GATE_ACTIVATIONS, PENALTIES
 
 
 def gate_values(weight, activation="sigmoid"):

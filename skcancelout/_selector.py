@@ -8,7 +8,6 @@ from functools import partial
 
 import numpy as np
 import scipy.sparse as sp
-import torch
 from sklearn.base import BaseEstimator, _fit_context
 from sklearn.feature_selection import SelectorMixin
 from sklearn.model_selection import train_test_split
@@ -22,26 +21,19 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from ._constants import GATE_ACTIVATIONS, PENALTIES
 from ._data import ColumnStats, float32_rows
 from ._importance import combined, gate_weight
-from ._layer import GATE_ACTIVATIONS, PENALTIES
+from ._lazy import LazyModule, TorchDevice
 from ._marginal import marginal_evidence, marginal_pvalues
-from ._network import GatedEnsemble
 from ._redundancy import correlations, redundancy_factors
 from ._stack import user_stacklevel
 from ._threshold import resolve_threshold, support_mask
-from ._training import (
-    LOSS_GROWTH_LIMIT,
-    STREAM_GATE_FLOOR,
-    DivergedError,
-    EnsembleAdam,
-    TrainingData,
-    TrainingSettings,
-    fit_loop,
-    floor_gates,
-    flush_denormals,
-    revive_dead_units,
-)
+
+# Imported by the first fit, not by loading a fitted selector (see _lazy).
+torch = LazyModule("torch")
+_network = LazyModule("skcancelout._network")
+_training = LazyModule("skcancelout._training")
 
 # Layout of the training state kept for partial_fit (_net_state,
 # _optim_state). 2: one flat Adam state, first-layer weights (d, K, h).
@@ -367,7 +359,7 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         "keep_gate_history": ["boolean"],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
-        "device": [str, torch.device],
+        "device": [str, TorchDevice],
         "n_jobs": [
             Interval(numbers.Integral, None, -1, closed="right"),
             Interval(numbers.Integral, 1, None, closed="left"),
@@ -472,7 +464,9 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         # After _encode_target: class_weight needs the task of this y.
         sample_weight = self._sample_weights(X, y, sample_weight, classes=None)
         rows, shift, scale = float32_rows(X, self._stats)
-        data = TrainingData(rows, target, _as_weight_tensor(sample_weight), device)
+        data = _training.TrainingData(
+            rows, target, _as_weight_tensor(sample_weight), device
+        )
         data, kept = _positive_weight_rows(data)
         if kept is not None and y is not None:
             y = y[kept]
@@ -560,7 +554,9 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         # batch leaves the running statistics untouched.
         self._update_stats(X, first)
         rows, shift, scale = float32_rows(X, self._stats)
-        data = TrainingData(rows, target, _as_weight_tensor(sample_weight), device)
+        data = _training.TrainingData(
+            rows, target, _as_weight_tensor(sample_weight), device
+        )
         data, _ = _positive_weight_rows(data)
 
         model = self._build_model(X.shape[1], generator, shift, scale, device)
@@ -575,13 +571,15 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
             # never fires, so no gradient reaches them); new ones take their
             # place, or the networks stop learning the new relation.
             idle = self._idle_rows_of(model, first)
-            revived = revive_dead_units(model, optimizer, data, generator, idle)
+            revived = _training.revive_dead_units(
+                model, optimizer, data, generator, idle
+            )
             # Nor may a gate shut for good while its feature carries nothing.
-            floored = floor_gates(model)
+            floored = _training.floor_gates(model)
         if self.verbose and (revived or floored):
             print(
                 f"partial_fit: revived {revived} idle hidden units, raised "
-                f"{floored} gates to {STREAM_GATE_FLOOR}",
+                f"{floored} gates to {_training.STREAM_GATE_FLOOR}",
                 flush=True,
             )
         self._record(model, optimizer, generator, result, append=not first)
@@ -818,7 +816,7 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         return self._torch_device()
 
     def _build_model(self, n_features, generator, shift, scale, device):
-        return GatedEnsemble(
+        return _network.GatedEnsemble(
             n_features=n_features,
             n_outputs=self._n_outputs(n_features),
             hidden_layer_sizes=self._hidden_sizes(),
@@ -836,11 +834,11 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         first, *rest = model.weights
         decay = {weight: self.weight_decay for weight in rest}
         decay[first] = self.weight_decay + self.first_layer_decay
-        return EnsembleAdam(model, self.learning_rate_init, decay)
+        return _training.EnsembleAdam(model, self.learning_rate_init, decay)
 
     def _settings(self, n_samples, max_iter, streaming=False):
         """Training settings; ``streaming`` for one ``partial_fit`` epoch."""
-        return TrainingSettings(
+        return _training.TrainingSettings(
             task=self._task,
             batch_size=batch_rows(self.batch_size, n_samples),
             max_iter=max_iter,
@@ -890,11 +888,13 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
 
     def _run(self, model, optimizer, data, settings, generator, validation):
         try:
-            return fit_loop(model, optimizer, data, settings, generator, validation)
-        except DivergedError as exc:
+            return _training.fit_loop(
+                model, optimizer, data, settings, generator, validation
+            )
+        except _training.DivergedError as exc:
             raise ValueError(
                 "Training diverged: the loss became NaN or infinite, or grew "
-                f"over {LOSS_GROWTH_LIMIT:g} times its start, even after "
+                f"over {_training.LOSS_GROWTH_LIMIT:g} times its start, even after "
                 "halving the learning rate 3 times. Lower learning_rate_init "
                 f"(now {self.learning_rate_init}) or check X and y for extreme "
                 "values."
@@ -904,7 +904,7 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
     def _torch_settings(self, work_per_step):
         """Set torch's thread count and subnormal mode for this fit.
 
-        Both are restored afterwards (see ``flush_denormals``).
+        Both are restored afterwards (see ``_training.flush_denormals``).
         """
         cores = os.cpu_count() or 1
         before = torch.get_num_threads()
@@ -919,7 +919,7 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
             wanted = max(cores + 1 + self.n_jobs, 1)
         torch.set_num_threads(wanted)
         try:
-            with flush_denormals():
+            with _training.flush_denormals():
                 yield
         finally:
             torch.set_num_threads(before)

@@ -7,7 +7,6 @@ import pytest
 import torch
 from sklearn.datasets import make_classification
 
-import skcancelout._selector as selector_module
 import skcancelout._training as training
 from skcancelout import CancelOutSelector
 
@@ -34,7 +33,7 @@ def test_training_flushes_subnormals_and_restores_the_callers_mode(
         return training.in_every_thread(training.denormals_flushed)
 
     set_everywhere(outside)
-    seen = record_on_call(selector_module, "fit_loop", modes)
+    seen = record_on_call(training, "fit_loop", modes)
     X, y = make_classification(n_samples=60, n_features=5, random_state=0)
     try:
         # n_jobs=2 trains on two threads whatever the size of the data.

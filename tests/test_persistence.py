@@ -2,12 +2,14 @@
 
 import io
 import pickle
+import subprocess
+import sys
 
 import joblib
 import numpy as np
 import pytest
 
-from skcancelout import CancelOutSelector
+from skcancelout import CancelOutSelector, CancelOutSelectorCV
 
 FAST = dict(max_iter=3, n_estimators=2, hidden_layer_sizes=(8,), random_state=0)
 # The only types of ours a saved selector holds; skops asks to trust them.
@@ -125,3 +127,25 @@ def test_partial_fit_refuses_training_state_from_an_older_layout(data):
     # Refused before the batch reached the running statistics.
     assert old.n_samples_seen_ == seen
     np.testing.assert_array_equal(old.mean_, mean)
+
+
+def test_a_saved_selector_transforms_in_a_process_without_torch(data, tmp_path):
+    # Importing torch costs about 2 s and 180 MB; a fitted selector is
+    # NumPy only, so a process that only transforms never imports it.
+    X, y = data
+    search = CancelOutSelectorCV(selector=CancelOutSelector(**FAST), cv=2)
+    fitted = [CancelOutSelector(**FAST).fit(X, y), search.fit(X, y)]
+    path = tmp_path / "selectors.pkl"
+    path.write_bytes(pickle.dumps((fitted, X)))
+    code = (
+        "import pickle, sys\n"
+        f"selectors, X = pickle.loads(open({str(path)!r}, 'rb').read())\n"
+        "shapes = [s.transform(X).shape for s in selectors]\n"
+        "print(shapes, 'torch' in sys.modules)\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    expected = [selector.transform(X).shape for selector in fitted]
+    assert run.stdout.split("]")[0] + "]" == str(expected)
+    assert run.stdout.strip().endswith("False")
