@@ -893,8 +893,7 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
             )
         except _training.DivergedError as exc:
             raise ValueError(
-                "Training diverged: the loss became NaN or infinite, or grew "
-                f"over {_training.LOSS_GROWTH_LIMIT:g} times its start, even after "
+                f"Training diverged: the loss {_training.DIVERGED}, even after "
                 "halving the learning rate 3 times. Lower learning_rate_init "
                 f"(now {self.learning_rate_init}) or check X and y for extreme "
                 "values."

@@ -54,6 +54,8 @@ STREAM_GATE_FLOOR = 0.2
 # benchmark tasks and breast cancer (seeds 0-4) peak at 7.3 times (hastie),
 # most below 2.5.
 LOSS_GROWTH_LIMIT = 100.0
+# What a divergence is, in the back-off warning and in fit's final error.
+DIVERGED = f"became NaN or infinite, or grew over {LOSS_GROWTH_LIMIT:g} times its start"
 # The kernel behind torch.optim.Adam(fused=True); absent from older builds.
 _FUSED_ADAM = getattr(torch, "_fused_adam_", None)
 
@@ -719,8 +721,7 @@ def fit_loop(model, optimizer, data, settings, generator, validation=None):
                 lr_factor /= 2
                 good.restore(model, optimizer)
                 warnings.warn(
-                    "The training loss became NaN or infinite, or grew over "
-                    f"{LOSS_GROWTH_LIMIT:g} times its start; restarting the "
+                    f"The training loss {DIVERGED}; restarting the "
                     f"epoch with the learning rate halved (now {lr_factor:g} x "
                     "learning_rate_init). Pass a lower learning_rate_init to "
                     "avoid this.",
