@@ -565,6 +565,8 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
             _load_state(model, optimizer, self._net_state, self._optim_state)
             model.set_standardization(shift, scale)
         settings = self._settings(data.n_samples, max_iter=1, streaming=True)
+        # A learning rate halved on an earlier batch stays halved.
+        settings.lr_factor = 1.0 if first else getattr(self, "_lr_factor", 1.0)
         with self._torch_settings(self._step_work(model, settings)):
             result = self._run(model, optimizer, data, settings, generator, None)
             # A stream that changes can kill most hidden units (their ReLU
@@ -967,6 +969,7 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         self._net_state, self._optim_state = _export_state(model, optimizer)
         self._state_format = _STATE_FORMAT
         self._rng_state = generator.get_state().numpy().copy()
+        self._lr_factor = result.lr_factor
         previous = self.n_iter_ if append else 0
         self.n_iter_ = previous + result.n_iter
         history = list(self.loss_curve_) if append else []

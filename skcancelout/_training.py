@@ -420,11 +420,13 @@ class TrainingSettings:
     """Plain holder of the numbers that drive :func:`fit_loop`.
 
     ``loss_limit``, None until the first training step sets it, is the task
-    loss per net beyond which a step counts as diverged.
+    loss per net beyond which a step counts as diverged. ``lr_factor``
+    (default 1) multiplies the learning rate from the first epoch on.
     """
 
     def __init__(self, **kwargs):
         self.loss_limit = None
+        self.lr_factor = 1.0
         self.__dict__.update(kwargs)
 
 
@@ -685,6 +687,8 @@ class LoopResult:
         self.early_importance = None
         self.interrupted = False
         self.backoffs = 0
+        # The learning rate's back-off factor at the end (see fit_loop).
+        self.lr_factor = 1.0
 
 
 def fit_loop(model, optimizer, data, settings, generator, validation=None):
@@ -693,15 +697,19 @@ def fit_loop(model, optimizer, data, settings, generator, validation=None):
     Stops early when the monitored loss (validation loss with
     ``early_stopping``, else training loss) has not improved by ``tol`` for
     ``n_iter_no_change`` epochs, and then restores the best state. A
-    non-finite loss restores the last good state and halves the learning
+    diverging loss restores the last good state and halves the learning
     rate (a warning says so) up to ``max_backoffs`` times before giving up.
+    The rate starts at ``settings.lr_factor`` times its
+    schedule, so ``partial_fit`` can carry a back-off over to the next
+    batch; ``result.lr_factor`` is the factor at the end.
     Ctrl-C stops training, keeps the best state so far and warns.
     """
     result = LoopResult()
+    result.lr_factor = settings.lr_factor
     steps_per_epoch = -(-data.n_samples // settings.batch_size)
     best_score, best_state, stall = np.inf, None, 0
     good = _Checkpoint(model, optimizer)
-    lr_factor = 1.0
+    lr_factor = settings.lr_factor
     start = time.perf_counter()
     try:
         while result.n_iter < settings.max_iter:
@@ -719,12 +727,17 @@ def fit_loop(model, optimizer, data, settings, generator, validation=None):
                     raise
                 result.backoffs += 1
                 lr_factor /= 2
+                result.lr_factor = lr_factor
                 good.restore(model, optimizer)
+                # A stream's later batches start from the halved rate.
+                later = ""
+                if settings.constant_lr:
+                    later = "; later partial_fit calls keep it"
                 warnings.warn(
                     f"The training loss {DIVERGED}; restarting the "
                     f"epoch with the learning rate halved (now {lr_factor:g} x "
-                    "learning_rate_init). Pass a lower learning_rate_init to "
-                    "avoid this.",
+                    f"learning_rate_init{later}). Pass a lower "
+                    "learning_rate_init to avoid this.",
                     RuntimeWarning,
                     stacklevel=user_stacklevel(),
                 )

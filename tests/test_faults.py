@@ -4,6 +4,7 @@ import hashlib
 import os
 import subprocess
 import sys
+import warnings
 
 import numpy as np
 import pytest
@@ -13,6 +14,7 @@ import skcancelout._training as training
 from skcancelout import CancelOutSelector
 
 FAST = dict(max_iter=6, n_estimators=2, hidden_layer_sizes=(8,), random_state=0)
+FAST_LR = CancelOutSelector().learning_rate_init
 
 
 @pytest.fixture
@@ -77,6 +79,28 @@ def test_training_recovers_after_halving_the_learning_rate(data, monkeypatch):
     assert np.all(np.isfinite(selector.loss_curve_))
     assert selector._optim_state["param_groups"][0]["lr"] < 0.25 * 0.01
     assert selector.transform(X).shape[0] == len(X)
+
+
+def test_a_stream_keeps_the_halved_learning_rate(data, monkeypatch):
+    # Halving once per batch, and back to the full rate at the next one,
+    # would diverge and warn again on every batch of the stream.
+    X, y = data
+    selector = CancelOutSelector(**FAST)
+    diverge_first_epochs(monkeypatch, n_bad=1)
+    with pytest.warns(RuntimeWarning, match="later partial_fit calls keep it"):
+        selector.partial_fit(X, y, classes=[0, 1])
+    monkeypatch.undo()
+    rates = []
+    for _ in range(2):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            selector.partial_fit(X, y)
+        rates.append(selector._optim_state["param_groups"][0]["lr"])
+    assert rates == [0.5 * FAST_LR, 0.5 * FAST_LR]
+    # fit starts over at learning_rate_init.
+    selector.fit(X, y)
+    selector.partial_fit(X, y)
+    assert selector._optim_state["param_groups"][0]["lr"] == FAST_LR
 
 
 def test_too_many_divergences_give_up_with_advice(data, monkeypatch):

@@ -1,8 +1,10 @@
 """Bad input gets a ValueError that says what to fix; input is never modified."""
 
+import warnings
+
 import numpy as np
 import pytest
-from sklearn.datasets import load_iris
+from sklearn.datasets import load_diabetes, load_iris
 
 from skcancelout import CancelOutSelector
 
@@ -135,6 +137,21 @@ def test_a_loss_spike_halves_the_rate_and_the_fit_goes_on():
         selector = CancelOutSelector(learning_rate_init=1.0, random_state=0).fit(X, y)
     assert sum("halved" in str(w.message) for w in record) == 1
     assert set(np.argsort(-selector.feature_importances_)[:2]) == {2, 3}
+
+
+def test_a_stream_at_too_high_a_rate_warns_once():
+    # At 1.0 the first diabetes batch needs two halvings. Later batches used
+    # to start at the full rate again, and 3 of the next 5 warned again.
+    X, y = load_diabetes(return_X_y=True)
+    selector = CancelOutSelector(learning_rate_init=1.0, random_state=0)
+    halvings = []
+    for _ in range(6):
+        with warnings.catch_warnings(record=True) as record:
+            warnings.simplefilter("always")
+            selector.partial_fit(X, y)
+        halvings.append(sum("halved" in str(w.message) for w in record))
+    assert halvings == [2, 0, 0, 0, 0, 0]
+    assert np.all(np.isfinite(selector.feature_importances_))
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
