@@ -204,7 +204,8 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         this over ``max_iter`` epochs. An epoch whose loss turns NaN or
         infinite, or whose task loss grows over 100 times that of the first
         step, is restarted at half the rate with a ``RuntimeWarning``; after
-        3 halvings ``fit`` raises a ``ValueError``.
+        3 halvings ``fit`` raises a ``ValueError``. ``partial_fit`` keeps a
+        halved rate for the later batches.
     batch_size : int or "auto", default="auto"
         Rows per optimizer step; ``"auto"`` is
         ``min(256, max(32, n_samples // 8))``, about 8 steps per epoch on
@@ -502,7 +503,9 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
 
         The first call sets up the networks; later calls update the running
         standardization statistics and continue training from where the
-        previous call stopped, at the constant rate ``learning_rate_init``.
+        previous call stopped, at the constant rate ``learning_rate_init``
+        (or the lower rate that an earlier batch's divergence left, see
+        :meth:`fit`).
         A hidden unit that has not fired on the last 256 rows of the stream
         gets fresh incoming weights and a zero outgoing weight, so networks
         whose units died when the stream changed keep learning, and sigmoid
