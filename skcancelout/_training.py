@@ -699,9 +699,9 @@ def fit_loop(model, optimizer, data, settings, generator, validation=None):
     ``n_iter_no_change`` epochs, and then restores the best state. A
     diverging loss restores the last good state and halves the learning
     rate (a warning says so) up to ``max_backoffs`` times before giving up.
-    The rate starts at ``settings.lr_factor`` times its
-    schedule, so ``partial_fit`` can carry a back-off over to the next
-    batch; ``result.lr_factor`` is the factor at the end.
+    The rate is ``result.lr_factor`` times its schedule, starting from
+    ``settings.lr_factor``, so ``partial_fit`` can carry a back-off over
+    to the next batch.
     Ctrl-C stops training, keeps the best state so far and warns.
     """
     result = LoopResult()
@@ -709,12 +709,11 @@ def fit_loop(model, optimizer, data, settings, generator, validation=None):
     steps_per_epoch = -(-data.n_samples // settings.batch_size)
     best_score, best_state, stall = np.inf, None, 0
     good = _Checkpoint(model, optimizer)
-    lr_factor = settings.lr_factor
     start = time.perf_counter()
     try:
         while result.n_iter < settings.max_iter:
             for group in optimizer.param_groups:
-                group["lr"] = _learning_rate(settings, result.n_iter) * lr_factor
+                group["lr"] = _learning_rate(settings, result.n_iter) * result.lr_factor
             rate = dropout_rate(settings, result.n_iter)
             previous = dropout_rate(settings, max(result.n_iter - 1, 0))
             if validation is None and rate != previous:
@@ -726,8 +725,7 @@ def fit_loop(model, optimizer, data, settings, generator, validation=None):
                 if result.backoffs >= settings.max_backoffs:
                     raise
                 result.backoffs += 1
-                lr_factor /= 2
-                result.lr_factor = lr_factor
+                result.lr_factor /= 2
                 good.restore(model, optimizer)
                 # A stream's later batches start from the halved rate.
                 later = ""
@@ -735,7 +733,7 @@ def fit_loop(model, optimizer, data, settings, generator, validation=None):
                     later = "; later partial_fit calls keep it"
                 warnings.warn(
                     f"The training loss {DIVERGED}; restarting the "
-                    f"epoch with the learning rate halved (now {lr_factor:g} x "
+                    f"epoch with the learning rate halved (now {result.lr_factor:g} x "
                     f"learning_rate_init{later}). Pass a lower "
                     "learning_rate_init to avoid this.",
                     RuntimeWarning,
