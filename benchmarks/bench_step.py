@@ -19,11 +19,7 @@ Run from the repository root::
 Writes ``benchmarks/results/step.json`` and ``step.md``.
 """
 
-import time
-
 from torch.profiler import ProfilerActivity, profile, record_function
-
-from skcancelout import _training
 
 from . import speed
 from .report import side_benchmark_main
@@ -68,31 +64,19 @@ def _steps(selector, n):
     return rows / batch, shapes
 
 
-class _EpochClock:
-    """Wraps ``_training.train_epoch``: sums its seconds, names it for the profiler.
+class _EpochClock(speed.LoopClock):
+    """Times ``_training.train_epoch`` and names it for the profiler.
 
     The fit around the loop (standardizing, the univariate and redundancy
     passes, the importances) is left out of both the timing and the
     profile.
     """
 
-    def __init__(self):
-        self.seconds = 0.0
-        self._original = _training.train_epoch
+    function = "train_epoch"
 
-    def __call__(self, *args, **kwargs):
-        start = time.perf_counter()
+    def _call(self, *args, **kwargs):
         with record_function(EPOCH):
-            out = self._original(*args, **kwargs)
-        self.seconds += time.perf_counter() - start
-        return out
-
-    def __enter__(self):
-        _training.train_epoch = self
-        return self
-
-    def __exit__(self, *exc):
-        _training.train_epoch = self._original
+            return super()._call(*args, **kwargs)
 
 
 def _inside_epochs(event):

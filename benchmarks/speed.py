@@ -222,7 +222,9 @@ class LoopClock:
 
     While active, every fit's call of the loop is timed; the work of the
     fit around it (validating and standardizing X, the univariate and
-    redundancy passes, the importances) is not.
+    redundancy passes, the importances) is not. A subclass times another
+    function of ``_training`` by setting ``function`` (and may wrap the
+    call by overriding ``_call``).
 
     Examples
     --------
@@ -234,14 +236,19 @@ class LoopClock:
     (1, True)
     """
 
+    function = "fit_loop"
+
     def __init__(self):
         self.seconds, self.calls = 0.0, 0
         self._original = None
 
-    def _timed(self, *args, **kwargs):
+    def _call(self, *args, **kwargs):
+        return self._original(*args, **kwargs)
+
+    def __call__(self, *args, **kwargs):
         start = time.perf_counter()
         try:
-            return self._original(*args, **kwargs)
+            return self._call(*args, **kwargs)
         finally:
             self.seconds += time.perf_counter() - start
             self.calls += 1
@@ -249,14 +256,14 @@ class LoopClock:
     def __enter__(self):
         from skcancelout import _training
 
-        self._original = _training.fit_loop
-        _training.fit_loop = self._timed
+        self._original = getattr(_training, self.function)
+        setattr(_training, self.function, self)
         return self
 
     def __exit__(self, *exc):
         from skcancelout import _training
 
-        _training.fit_loop = self._original
+        setattr(_training, self.function, self._original)
 
 
 def throughput(selector, n, d, seconds, repeats=10, reference_seconds=(), timed="fit"):
