@@ -364,6 +364,17 @@ class CancelOutSelectorCV(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
         -------
         self : object
             Fitted selector.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import make_regression
+        >>> from skcancelout import CancelOutSelector, CancelOutSelectorCV
+        >>> X, y = make_regression(n_samples=120, n_features=6, n_informative=2,
+        ...                        noise=1.0, shuffle=False, random_state=0)
+        >>> selector = CancelOutSelector(max_iter=20, batch_size=32, random_state=0)
+        >>> search = CancelOutSelectorCV(selector=selector, cv=3).fit(X, y)
+        >>> search.n_features_, search.get_support(indices=True)
+        (2, array([0, 1]))
         """
         _reject_sparse_target(y)
         X, y = validate_data(
@@ -515,6 +526,17 @@ class CancelOutSelectorCV(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
         routing : MetadataRouter
             Routes ``fit`` metadata to ``selector.fit``, ``estimator.fit``
             (when an estimator is given), ``cv.split`` and the scorer.
+
+        Examples
+        --------
+        >>> from sklearn.linear_model import LogisticRegression
+        >>> from skcancelout import CancelOutSelectorCV
+        >>> routing = CancelOutSelectorCV().get_metadata_routing()
+        >>> sorted(name for name, _ in routing)
+        ['selector', 'splitter']
+        >>> search = CancelOutSelectorCV(estimator=LogisticRegression())
+        >>> sorted(name for name, _ in search.get_metadata_routing())
+        ['estimator', 'scorer', 'selector', 'splitter']
         """
         router = MetadataRouter(owner=self).add(
             selector=self._make_selector(),

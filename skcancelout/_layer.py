@@ -22,6 +22,7 @@ def gate_values(weight, activation="sigmoid"):
     Returns
     -------
     gates : torch.Tensor of the same shape as ``weight``
+        The factor each feature is multiplied by.
 
     Examples
     --------
@@ -62,6 +63,7 @@ def gate_penalty(weight, kind="gates", alpha=0.001, beta=0.001, activation="sigm
     Returns
     -------
     penalty : torch.Tensor, scalar
+        To add to the training loss; differentiable in ``weight``.
 
     Examples
     --------
@@ -200,10 +202,46 @@ class CancelOut(nn.Module):
         self.weight = nn.Parameter(torch.full((int(n_features),), float(init)))
 
     def gates(self):
-        """Current gate values, shape (n_features,)."""
+        """Current gate values.
+
+        Returns
+        -------
+        gates : torch.Tensor of shape (n_features,)
+            ``g(w)``: the factor each feature is multiplied by.
+
+        Examples
+        --------
+        >>> from skcancelout import CancelOut
+        >>> CancelOut(2, init=0.0).gates()
+        tensor([0.5000, 0.5000], grad_fn=<SigmoidBackward0>)
+        """
         return gate_values(self.weight, self.activation)
 
     def forward(self, x):
+        """Multiply each feature of ``x`` by its gate.
+
+        Parameters
+        ----------
+        x : torch.Tensor of shape (..., n_features)
+            Inputs, features along the last dimension.
+
+        Returns
+        -------
+        out : torch.Tensor of the same shape as ``x``
+            ``x * g(w)``.
+
+        Raises
+        ------
+        ValueError
+            If the last dimension of ``x`` is not ``n_features``.
+
+        Examples
+        --------
+        >>> import torch
+        >>> from skcancelout import CancelOut
+        >>> CancelOut(2, init=0.0)(torch.tensor([[2.0, 4.0]]))
+        tensor([[1., 2.]], grad_fn=<MulBackward0>)
+        """
         if x.shape[-1:] != self.weight.shape:
             raise ValueError(
                 f"CancelOut({self.weight.shape[0]}) gates inputs whose last "
@@ -213,8 +251,41 @@ class CancelOut(nn.Module):
         return x * self.gates()
 
     def penalty(self, kind="gates", alpha=0.001, beta=0.001):
-        """The gate penalty to add to the loss, see :func:`gate_penalty`."""
+        """The gate penalty to add to the training loss.
+
+        Parameters
+        ----------
+        kind : {"gates", "l1l2"}, default="gates"
+        alpha, beta : float, default=0.001
+            See :func:`gate_penalty`, which this calls with the layer's
+            weights and activation.
+
+        Returns
+        -------
+        penalty : torch.Tensor, scalar
+            To add to the training loss; differentiable in ``weight``.
+
+        Examples
+        --------
+        >>> from skcancelout import CancelOut
+        >>> layer = CancelOut(2, init=0.0)
+        >>> round(layer.penalty(alpha=1.0, beta=0.0).item(), 4)  # two gates at 0.5
+        1.0
+        """
         return gate_penalty(self.weight, kind, alpha, beta, self.activation)
 
     def extra_repr(self):
+        """What ``repr(layer)`` shows inside the parentheses.
+
+        Returns
+        -------
+        text : str
+            The number of features and the activation.
+
+        Examples
+        --------
+        >>> from skcancelout import CancelOut
+        >>> CancelOut(3)
+        CancelOut(n_features=3, activation='sigmoid')
+        """
         return f"n_features={self.weight.shape[0]}, activation={self.activation!r}"

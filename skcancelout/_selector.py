@@ -452,6 +452,16 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         -------
         self : CancelOutSelector
             The fitted selector.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import make_classification
+        >>> from skcancelout import CancelOutSelector
+        >>> X, y = make_classification(n_samples=300, n_features=6, n_informative=2,
+        ...                            n_redundant=0, shuffle=False, random_state=0)
+        >>> selector = CancelOutSelector(max_features=2, random_state=0).fit(X, y)
+        >>> selector.get_support(indices=True)
+        array([0, 1])
         """
         device = self._check_parameters()
         X, y = self._validate_input(X, y, reset=True)
@@ -514,7 +524,10 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            One batch of the stream, with the columns of the first batch.
         y : array-like of shape (n_samples,) or (n_samples, n_outputs), default=None
+            Targets of the batch, as in :meth:`fit`; None on every call for
+            unsupervised selection.
         classes : array-like of shape (n_classes,), default=None
             All classes that will ever appear; required on the first call for
             classification, ignored afterwards.
@@ -524,6 +537,22 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         Returns
         -------
         self : CancelOutSelector
+            The selector, with importances from all batches so far.
+
+        Examples
+        --------
+        Three batches of a stream; the classes are given on the first call.
+
+        >>> import numpy as np
+        >>> from sklearn.datasets import make_classification
+        >>> from skcancelout import CancelOutSelector
+        >>> X, y = make_classification(n_samples=300, n_features=6, n_informative=2,
+        ...                            n_redundant=0, shuffle=False, random_state=0)
+        >>> selector = CancelOutSelector(max_features=2, random_state=0)
+        >>> for rows in np.array_split(np.arange(300), 3):
+        ...     selector = selector.partial_fit(X[rows], y[rows], classes=[0, 1])
+        >>> selector.n_samples_seen_, selector.get_support(indices=True)
+        (300, array([0, 1]))
         """
         device = self._check_parameters()
         first = not hasattr(self, "_net_state")
@@ -1014,7 +1043,24 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
     # ------------------------------------------------------------ selection
     @property
     def threshold_(self):
-        """The numeric threshold in force now (reads ``threshold``)."""
+        """The numeric threshold in force now (reads ``threshold``).
+
+        With ``threshold=None`` it is the mean importance, or ``-inf`` when
+        ``max_features`` alone decides. Setting ``threshold`` after ``fit``
+        changes it (and :meth:`get_support`) without refitting.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import make_regression
+        >>> from skcancelout import CancelOutSelector
+        >>> X, y = make_regression(n_samples=200, n_features=8, n_informative=2,
+        ...                        random_state=0)
+        >>> selector = CancelOutSelector(random_state=0).fit(X, y)
+        >>> bool(selector.threshold_ == selector.feature_importances_.mean())
+        True
+        >>> selector.set_params(threshold=0.5).threshold_
+        0.5
+        """
         check_is_fitted(self)
         importances = self.feature_importances_
         if self.threshold is None:
@@ -1051,6 +1097,8 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         Returns
         -------
         frequency : ndarray of shape (n_features_in_,)
+            For each feature, the share of the ``n_estimators`` networks
+            that select it, in [0, 1].
 
         Examples
         --------
