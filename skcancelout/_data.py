@@ -18,8 +18,6 @@ torch = LazyModule("torch")  # imported by the first fit (see _lazy)
 # Entries per chunk of the statistics passes: a chunk's float64 temporary
 # stays near 0.5 MB, small next to X itself.
 _CHUNK_ENTRIES = 2**16
-# Relative variance below which a column counts as constant.
-_CONSTANT_VARIANCE = 1e-20
 # A float32 X is used as is (no copy) only when folding the standardization
 # into the first layer stays accurate in float32.
 _FOLD_MAX_OFFSET = 1e3
@@ -37,13 +35,16 @@ class ColumnStats:
     """Mean and standard deviation of each column, and which are constant.
 
     Stored as ``absmax * (scaled_mean, scaled_std)`` so that neither the sum
-    nor the squares of extreme values leave the float64 range.
+    nor the squares of extreme values leave the float64 range. A column is
+    constant when all its values are equal (``constant``, from the data's
+    minimum and maximum), or else when its spread is exactly 0: a column
+    that varies by a millionth around 1e11 is not constant.
     """
 
-    def __init__(self, absmax, scaled_mean, scaled_std):
+    def __init__(self, absmax, scaled_mean, scaled_std, constant=None):
         self.absmax = absmax
         self.scaled_mean = scaled_mean
-        constant = scaled_std**2 <= _CONSTANT_VARIANCE
+        constant = scaled_std == 0 if constant is None else constant | (scaled_std == 0)
         self.constant = constant
         self.scaled_std = np.where(constant, 1.0, scaled_std)
 
@@ -66,15 +67,19 @@ class ColumnStats:
     def from_data(cls, X):
         if sp.issparse(X):
             low, high = min_max_axis(X, axis=0)
+            low, high = np.asarray(low, np.float64), np.asarray(high, np.float64)
             absmax = _safe_absmax(np.maximum(np.abs(low), np.abs(high)))
-            scaled = X.multiply(1.0 / absmax).tocsr()
+            scaled = divide_columns(X, absmax)
             mean, var = mean_variance_axis(scaled, axis=0)
-            return cls(absmax, mean, np.sqrt(np.maximum(var, 0.0)))
+            std = np.sqrt(np.maximum(var, 0.0))
+            return cls(absmax, mean, std, constant=low == high)
         n = X.shape[0]
-        absmax = np.zeros(X.shape[1])
+        low = np.full(X.shape[1], np.inf)
+        high = np.full(X.shape[1], -np.inf)
         for rows in _chunks(X.shape):
-            np.maximum(absmax, np.abs(X[rows]).max(axis=0), out=absmax)
-        absmax = _safe_absmax(absmax)
+            np.minimum(low, X[rows].min(axis=0), out=low)
+            np.maximum(high, X[rows].max(axis=0), out=high)
+        absmax = _safe_absmax(np.maximum(np.abs(low), np.abs(high)))
         total = np.zeros(X.shape[1])
         for rows in _chunks(X.shape):
             total += (X[rows] / absmax).sum(axis=0)
@@ -84,11 +89,23 @@ class ColumnStats:
             part = X[rows] / absmax
             part -= mean
             squares += np.einsum("ij,ij->j", part, part)
-        return cls(absmax, mean, np.sqrt(squares / n))
+        return cls(absmax, mean, np.sqrt(squares / n), constant=low == high)
 
 
 def _safe_absmax(absmax):
     return np.where(absmax > 0, absmax, 1.0)
+
+
+def divide_columns(X, divisor):
+    """Sparse X with each column divided by ``divisor``: a float64 CSR copy.
+
+    Divides each stored value rather than multiplying by ``1 / divisor``,
+    whose reciprocal overflows for columns below about 1e-308 (1e-38 in
+    float32).
+    """
+    out = X.tocsr().astype(np.float64, copy=True)
+    out.data /= np.asarray(divisor, np.float64)[out.indices]
+    return out
 
 
 def float32_rows(X, stats):
@@ -102,7 +119,7 @@ def float32_rows(X, stats):
     """
     if sp.issparse(X):
         divisor = stats.absmax * stats.scaled_std
-        rows = X.multiply(1.0 / divisor).tocsr().astype(np.float32)
+        rows = divide_columns(X, divisor).astype(np.float32)
         shift = stats.scaled_mean / stats.scaled_std
         return rows, _tensor(shift), _tensor(np.ones_like(shift))
     if _can_fold(X, stats):

@@ -4,7 +4,7 @@ import numbers
 import os
 import warnings
 from contextlib import contextmanager
-from functools import partial
+from functools import partial, wraps
 
 import numpy as np
 import scipy.sparse as sp
@@ -48,6 +48,31 @@ _TARGET_TASKS = {
 }
 _IMPORTANCE_TYPES = ("combined", "gate", "gate_weight")
 _TASK_OPTIONS = ("auto", "classification", "regression")
+
+
+def _unchanged_on_error(method):
+    """Wrap ``fit``-like ``method``: if it raises, the estimator is as before.
+
+    A refit or a ``partial_fit`` that fails (bad y, weights or parameters,
+    a diverged loss, an interrupt) puts every attribute back, so an already
+    fitted selector still transforms and a stream can go on. The methods
+    rebind attributes rather than change them in place, so a shallow copy
+    of the attributes is enough.
+    """
+
+    @wraps(method)
+    def run(self, *args, **kwargs):
+        before = dict(self.__dict__)
+        try:
+            return method(self, *args, **kwargs)
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(before)
+            raise
+
+    return run
+
+
 # With task="auto", a float y with more distinct values than this is continuous.
 _MAX_AUTO_CLASSES = 20
 # With task="auto", an integer y with more values than _MAX_AUTO_CLASSES and
@@ -340,7 +365,8 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         ],
         "importance_type": [StrOptions(set(_IMPORTANCE_TYPES))],
         "redundancy": [Interval(numbers.Real, 0, 1, closed="neither"), None],
-        "threshold": [Interval(numbers.Real, None, None, closed="neither"), str, None],
+        # closed="both": threshold=-np.inf is SelectFromModel's "no threshold".
+        "threshold": [Interval(numbers.Real, None, None, closed="both"), str, None],
         "max_features": [
             Interval(numbers.Integral, 0, None, closed="left"),
             callable,
@@ -431,6 +457,7 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ fit
     @_fit_context(prefer_skip_nested_validation=True)
+    @_unchanged_on_error
     def fit(self, X, y=None, sample_weight=None):
         """Train the gated networks on (X, y) and rank the features.
 
@@ -469,6 +496,13 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         rng, generator = self._random_sources()
 
         self._stats = ColumnStats.from_data(X)
+        if self._stats.constant.all():
+            warnings.warn(
+                "Every column of X is constant, so no feature can be told from "
+                "another: all importances are 0.",
+                UserWarning,
+                stacklevel=user_stacklevel(),
+            )
         self.mean_, self.scale_ = self._stats.mean, self._stats.scale
         self.n_samples_seen_ = X.shape[0]
         target = self._encode_target(y, fitting=True)
@@ -508,6 +542,7 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         return self
 
     @_fit_context(prefer_skip_nested_validation=True)
+    @_unchanged_on_error
     def partial_fit(self, X, y=None, classes=None, sample_weight=None):
         """Train on one batch of a stream: one epoch, state kept across calls.
 
@@ -594,6 +629,7 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         model = self._build_model(X.shape[1], generator, shift, scale, device)
         optimizer = self._optimizer(model)
         if not first:
+            _check_same_networks(model, self._net_state)
             _load_state(model, optimizer, self._net_state, self._optim_state)
             model.set_standardization(shift, scale)
         settings = self._settings(data.n_samples, max_iter=1, streaming=True)
@@ -642,7 +678,9 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         _reject_non_numeric(X)
         common = dict(
             accept_sparse=("csr", "csc"),
-            dtype=[np.float32, np.float64],
+            # float32 stays float32; anything else (ints above 2**24, say,
+            # which float32 would round) becomes float64.
+            dtype=[np.float64, np.float32],
             ensure_min_samples=2,
             reset=reset,
         )
@@ -694,6 +732,16 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
                     f"max_features(X) must return a non-negative int, got {value!r}."
                 )
             self._max_features_callable = (max_features, int(value))
+        else:
+            value = max_features
+        # As SelectFromModel: asking for more features than X has is a mistake.
+        if value is not None and value > X.shape[1]:
+            where = "max_features(X)" if callable(max_features) else "max_features"
+            raise ValueError(
+                f"{where} is {value}, but X has only {X.shape[1]} features; "
+                f"use at most {X.shape[1]}, or None to keep every feature that "
+                "passes the threshold."
+            )
 
     def _torch_device(self):
         try:
@@ -702,6 +750,10 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
             raise ValueError(
                 f"device={self.device!r} is not a torch device; use 'cpu' or 'cuda'."
             ) from exc
+        if device.type not in ("cpu", "cuda", "mps", "meta"):
+            raise ValueError(
+                f"device={self.device!r} is not supported; use 'cpu', 'cuda' or 'mps'."
+            )
         if device.type == "cuda" and not torch.cuda.is_available():
             raise ValueError(
                 f"device={self.device!r} was requested but CUDA is not available "
@@ -740,13 +792,18 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         if task in ("binary", "multiclass"):
             return self._encode_classes(y, fitting, classes)
         if task == "multilabel":
-            y = np.asarray(y, dtype=np.float32)
+            y = _numeric_target(y, np.float32, "a multilabel indicator matrix")
             if fitting:
                 self._n_labels = y.shape[1]
             else:
                 _check_target_width(y, self._n_labels, "label columns")
+                if not np.isin(y, (0, 1)).all():
+                    raise ValueError(
+                        "This selector was fitted on a multilabel indicator "
+                        "matrix; y must again hold only 0 and 1."
+                    )
             return torch.as_tensor(y)
-        y = np.asarray(y, dtype=np.float64).reshape(len(y), -1)
+        y = _numeric_target(y, np.float64, "continuous targets").reshape(len(y), -1)
         if fitting:
             # Divided by the largest |y| first, so targets near 1e300 overflow
             # neither in the squares of the variance nor in y - mean.
@@ -755,6 +812,13 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
             scaled = y / self._y_top
             self._y_mean = scaled.mean(axis=0)
             std = scaled.std(axis=0)
+            if not std.any():
+                warnings.warn(
+                    "y is constant, so there is nothing to predict and the "
+                    "importances rank no real link to y.",
+                    UserWarning,
+                    stacklevel=user_stacklevel(),
+                )
             self._y_scale = np.where(std > 0, std, 1.0)
         else:
             _check_target_width(y, len(self._y_mean), "targets")
@@ -771,11 +835,11 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
                 f"{y.shape}. Pass y as a 1-D array of labels."
             )
         if fitting:
-            known = np.unique(y) if classes is None else np.unique(classes)
+            known = np.unique(y) if classes is None else _checked_classes(classes)
             if known.size < 2:
                 where = "y has" if classes is None else "classes lists"
                 raise ValueError(
-                    f"{where} a single class ({known[0]!r}); classification "
+                    f"{where} a single class ({known.tolist()[0]!r}); classification "
                     "needs at least two. Use fit(X) without y for unsupervised "
                     "selection."
                 )
@@ -784,10 +848,13 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
                 self._task = "multiclass"
         unseen = np.setdiff1d(np.unique(y), self.classes_)
         if unseen.size:
+            shown = unseen[:5].tolist()
+            more = f" and {unseen.size - 5} more" if unseen.size > 5 else ""
             raise ValueError(
-                f"y contains labels {unseen.tolist()} not in classes_ "
-                f"{self.classes_.tolist()}; pass every class to the first "
-                "partial_fit call through `classes`."
+                f"y contains labels {shown}{more} not in classes_ "
+                f"{self.classes_[:20].tolist()}; pass every class to the first "
+                "partial_fit call through `classes` (or call fit, if y is not "
+                "class labels any more)."
             )
         return torch.as_tensor(np.searchsorted(self.classes_, y), dtype=torch.long)
 
@@ -846,6 +913,13 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
             raise ValueError(
                 f"n_estimators must be an int >= 1, got {self.n_estimators!r}."
             )
+        if isinstance(self.n_jobs, bool):
+            raise ValueError(
+                f"n_jobs must be None or a non-zero int, got {self.n_jobs!r}."
+            )
+        if isinstance(self.threshold, str):
+            # Checked now, not after training, when get_support first reads it.
+            resolve_threshold(self.threshold, np.zeros(1))
         self._hidden_sizes()
         return self._torch_device()
 
@@ -1181,7 +1255,7 @@ def _task_of(y, task="auto", classes=None):
             "with missing labels."
         ) from exc
     if task == "classification" or classes is not None:
-        if kind == "continuous":
+        if kind in ("continuous", "continuous-multioutput"):
             asked = "task='classification'" if classes is None else "classes="
             raise ValueError(
                 f"{asked} needs class labels, but y is continuous; use "
@@ -1236,6 +1310,29 @@ def _warn_if_count(y):
         )
 
 
+def _numeric_target(y, dtype, what):
+    """``y`` as an array of ``dtype``, or a ValueError saying what was expected."""
+    try:
+        return np.asarray(y, dtype=dtype)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(
+            f"This selector was fitted on {what}; y must be numeric again, "
+            f"got dtype {np.asarray(y).dtype}."
+        ) from exc
+
+
+def _checked_classes(classes):
+    """``np.unique(classes)``, refusing missing or mutually incomparable labels."""
+    _check_target_values(classes, "classes")
+    try:
+        return np.unique(classes)
+    except TypeError as exc:
+        raise ValueError(
+            "classes mixes labels that cannot be compared (for example "
+            "strings and None); give every class the same type."
+        ) from exc
+
+
 def _reject_sparse_target(y):
     if sp.issparse(y):
         raise ValueError(
@@ -1244,7 +1341,7 @@ def _reject_sparse_target(y):
         )
 
 
-def _check_target_values(y):
+def _check_target_values(y, name="y"):
     values = np.asarray(y)
     if values.dtype.kind in "fc":
         missing = not np.all(np.isfinite(values))
@@ -1258,14 +1355,18 @@ def _check_target_values(y):
     else:
         missing = False
     if missing:
-        raise ValueError(
-            "y contains NaN, infinity, None or pandas.NA; drop those rows."
-        )
+        advice = "drop those rows" if name == "y" else "list only real classes"
+        raise ValueError(f"{name} contains NaN, infinity, None or pandas.NA; {advice}.")
     return y
 
 
 def _reject_non_numeric(X):
     dtypes = getattr(X, "dtypes", None)
+    if dtypes is not None and getattr(X, "ndim", 2) == 1:
+        raise ValueError(
+            "X is 1-D (a pandas Series?); pass a 2-D table, e.g. "
+            "series.to_frame() for one feature."
+        )
     if dtypes is not None:
         columns = zip(X.columns, dtypes, strict=True)
         bad = [str(name) for name, kind in columns if not _is_numeric(kind)]
@@ -1274,7 +1375,17 @@ def _reject_non_numeric(X):
                 f"X has non-numeric columns {bad}; encode them first, e.g. with "
                 "sklearn.preprocessing.OneHotEncoder or OrdinalEncoder."
             )
+    elif isinstance(X, np.ndarray) and X.dtype.kind in "mM":
+        raise ValueError(
+            f"X holds dates or durations (dtype {X.dtype}); convert them to "
+            "numbers first, e.g. seconds since a reference time."
+        )
     elif isinstance(X, np.ndarray) and X.dtype.kind in "OUSV":
+        if X.dtype.kind == "O" and any(type(v).__name__ == "NAType" for v in X.ravel()):
+            raise ValueError(
+                "X contains pandas.NA (a missing value); impute it, e.g. "
+                "with sklearn.impute.SimpleImputer, or drop those rows."
+            )
         try:
             X.astype(np.float64)
         except ValueError as exc:
@@ -1296,7 +1407,12 @@ def _is_numeric(dtype):
 def _as_weight_tensor(weight):
     if weight is None:
         return None
-    return torch.as_tensor(weight / weight.mean(), dtype=torch.float32)
+    weight = weight / weight.mean()
+    # A positive weight stays positive in float32 (1e-300 would become 0,
+    # and its row be dropped as if its weight were 0).
+    tiny = np.finfo(np.float32).tiny
+    weight = np.where(weight > 0, np.maximum(weight, tiny), 0.0)
+    return torch.as_tensor(weight, dtype=torch.float32)
 
 
 def _positive_weight_rows(data):
@@ -1340,6 +1456,21 @@ def _export_state(model, optimizer):
         for key, entry in optim["state"].items()
     }
     return net, {"state": state, "param_groups": optim["param_groups"]}
+
+
+def _check_same_networks(model, net_state):
+    """Refuse to continue networks of another shape than the parameters give."""
+    saved = {name: value.shape for name, value in net_state.items()}
+    if saved == {name: value.shape for name, value in model.state_dict().items()}:
+        return
+    n_layers = sum(name.startswith("biases.") for name in saved)
+    hidden = tuple(int(saved[f"biases.{i}"][-1]) for i in range(n_layers - 1))
+    raise ValueError(
+        "partial_fit continues the networks trained so far, which have "
+        f"n_estimators={saved['gate'][0]} and hidden_layer_sizes={hidden}; "
+        "these cannot change between calls. Set them back, or call fit to "
+        "start again with the new ones."
+    )
 
 
 def _load_state(model, optimizer, net_state, optim_state):

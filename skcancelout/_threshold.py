@@ -31,6 +31,8 @@ def resolve_threshold(threshold, importances):
             factor = float(left)
         except ValueError:
             factor = None
+        if factor is not None and not np.isfinite(factor):
+            factor = None
         text = text.strip()
     if factor is None or text not in _REFERENCES:
         raise ValueError(

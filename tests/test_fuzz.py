@@ -195,6 +195,8 @@ def check_one(X, y, kind):
             selector = None
     np.testing.assert_array_equal(X, X_before)
     unexpected = {str(w.message) for w in caught} - upstream_warnings(X)
+    if np.all(X == X[:1]):  # nothing to rank, and the selector says so
+        unexpected = {m for m in unexpected if not m.startswith("Every column")}
     assert not unexpected, f"unexpected warnings {unexpected} for {kind}, {X.dtype}"
     if selector is None:
         return

@@ -107,7 +107,12 @@ def test_callable_max_features(informative_classification):
 
 def test_bad_threshold_string(informative_classification):
     X, y = informative_classification
-    selector = CancelOutSelector(threshold="twice mean", **FAST).fit(X, y)
+    # Refused before training, not after it at the first get_support.
+    for bad in ("twice mean", "nan*mean"):
+        with pytest.raises(ValueError, match="1.5\\*mean"):
+            CancelOutSelector(threshold=bad, **FAST).fit(X, y)
+    # Set after fit, it is refused where it is read.
+    selector = CancelOutSelector(**FAST).fit(X, y).set_params(threshold="twice mean")
     with pytest.raises(ValueError, match="1.5\\*mean"):
         selector.transform(X)
 

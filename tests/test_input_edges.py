@@ -1,0 +1,213 @@
+"""Edge cases of the input that used to give wrong results or a raw error.
+
+Each test pins a behaviour found by auditing the selector with unusual but
+legal (or clearly illegal) input: a failed call must leave a fitted selector
+working, numbers must keep their signal, and a wrong input gets a
+ValueError that says what to change.
+"""
+
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.exceptions import NotFittedError
+from sklearn.utils.validation import check_is_fitted
+
+from skcancelout import CancelOutSelector
+
+FAST = dict(max_iter=5, n_estimators=2, hidden_layer_sizes=(8,), random_state=0)
+
+
+@pytest.fixture
+def data():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(80, 5))
+    y = (X[:, 0] > 0).astype(int)
+    return X, y
+
+
+# ------------------------------------------------ a failed call changes nothing
+def test_a_failed_refit_leaves_the_fitted_selector_as_it_was(data):
+    X, y = data
+    selector = CancelOutSelector(**FAST).fit(X, y)
+    before = dict(vars(selector))
+    expected = selector.transform(X)
+    with pytest.raises(ValueError, match="single class"):
+        selector.fit(X[:, :3], np.zeros(len(X)))  # fewer columns, one class
+    assert vars(selector).keys() == before.keys()
+    assert all(vars(selector)[key] is value for key, value in before.items())
+    np.testing.assert_array_equal(selector.transform(X), expected)
+
+
+def test_a_failed_first_fit_leaves_the_selector_unfitted(data):
+    X, y = data
+    selector = CancelOutSelector(**FAST)
+    with pytest.raises(ValueError, match="single class"):
+        selector.fit(X, np.zeros(len(X)))
+    with pytest.raises(NotFittedError):
+        check_is_fitted(selector)
+    assert not hasattr(selector, "n_features_in_")
+
+
+def test_a_rejected_partial_fit_leaves_the_stream_as_it_was(data):
+    X, y = data
+    selector = CancelOutSelector(**FAST).partial_fit(X, y, classes=[0, 1])
+    importances = selector.feature_importances_
+    with pytest.raises(ValueError, match="hidden_layer_sizes=\\(8,\\)"):
+        selector.set_params(hidden_layer_sizes=(16,)).partial_fit(X, y)
+    assert selector.n_samples_seen_ == len(X)  # the batch did not count
+    assert selector.feature_importances_ is importances
+    selector.set_params(hidden_layer_sizes=(8,)).partial_fit(X, y)
+    assert selector.n_samples_seen_ == 2 * len(X)
+
+
+def test_changing_the_number_of_networks_mid_stream_is_refused(data):
+    X, y = data
+    selector = CancelOutSelector(**FAST).fit(X, y)
+    with pytest.raises(ValueError, match="n_estimators=2.*call fit"):
+        selector.set_params(n_estimators=3).partial_fit(X, y)
+
+
+# ------------------------------------------------ numbers keep their signal
+def test_integer_columns_beyond_float32_precision_keep_their_signal(data):
+    X, y = data
+    Xi = np.round(X * 10).astype(np.int64)
+    # 1e9 and 1e9 + 10 are the same number in float32 (its step there is 64).
+    Xi[:, 0] = 10**9 + 10 * y
+    selector = CancelOutSelector(**dict(FAST, max_iter=30)).fit(Xi, y)
+    np.testing.assert_allclose(selector.scale_[0], np.std(Xi[:, 0]))
+    assert np.argmax(selector.feature_importances_) == 0
+
+
+def test_a_column_that_varies_around_a_large_offset_is_not_constant(data):
+    X, y = data
+    X = X.copy()
+    X[:, 0] += 1e11  # varies by about 1 around 1e11: 1e-11 of its size
+    selector = CancelOutSelector(**dict(FAST, max_iter=30)).fit(X, y)
+    np.testing.assert_allclose(selector.scale_[0], X[:, 0].std(), rtol=1e-6)
+    assert np.argmax(selector.feature_importances_) == 0
+
+
+def test_a_column_of_equal_values_is_constant_however_it_is_stored(data):
+    X, y = data
+    X = X.copy()
+    X[:, 2] = 0.1  # not exact in binary, so its mean carries rounding
+    for given in (X, sp.csr_matrix(X), sp.csc_matrix(X)):
+        selector = CancelOutSelector(**FAST).fit(given, y)
+        assert selector.feature_importances_[2] == 0
+
+
+@pytest.mark.parametrize("dtype, tiny", [(np.float64, 1e-310), (np.float32, 1e-40)])
+def test_sparse_columns_of_tiny_values_are_scaled_without_overflow(data, dtype, tiny):
+    X, y = data
+    A = np.where(np.abs(X) > 0.5, X, 0.0).astype(dtype)
+    A[:, 4] *= dtype(tiny)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overflow in a reciprocal
+        selector = CancelOutSelector(**FAST).fit(sp.csr_matrix(A), y)
+    dense = CancelOutSelector(**FAST).fit(A, y)
+    assert np.all(np.isfinite(selector.scale_)) and selector.scale_[4] > 0
+    np.testing.assert_allclose(selector.scale_, dense.scale_, rtol=1e-5)
+
+
+def test_tiny_positive_weights_keep_their_rows(data):
+    X, y = data
+    weight = np.where(y == 1, 1e-300, 1.0)  # 0 in float32
+    selector = CancelOutSelector(**FAST).fit(X, y, sample_weight=weight)
+    assert selector.feature_importances_.shape == (5,)
+
+
+# ------------------------------------------------ wrong input, clear advice
+@pytest.mark.parametrize(
+    "make, match",
+    [
+        (lambda X: __import__("pandas").Series(X[:, 0]), "1-D.*to_frame"),
+        (
+            lambda X: np.arange(2 * len(X)).astype("datetime64[D]").reshape(-1, 2),
+            "dates or durations",
+        ),
+    ],
+)
+def test_x_that_is_not_a_numeric_table_is_refused_with_advice(data, make, match):
+    pytest.importorskip("pandas")
+    X, y = data
+    with pytest.raises(ValueError, match=match):
+        CancelOutSelector(**FAST).fit(make(X), y)
+
+
+def test_pandas_na_in_an_object_array_is_a_missing_value(data):
+    pd = pytest.importorskip("pandas")
+    X, y = data
+    X = X.astype(object)
+    X[0, 0] = pd.NA
+    with pytest.raises(ValueError, match="pandas.NA.*SimpleImputer"):
+        CancelOutSelector(**FAST).fit(X, y)
+
+
+def test_classification_of_continuous_multioutput_y_is_refused(data):
+    X, _ = data
+    y = np.c_[X[:, 0], X[:, 1] ** 2]
+    with pytest.raises(ValueError, match="needs class labels"):
+        CancelOutSelector(task="classification", **FAST).fit(X, y)
+    with pytest.raises(ValueError, match="needs class labels"):
+        CancelOutSelector(**FAST).partial_fit(X, y, classes=[0, 1])
+
+
+def test_later_multilabel_batches_must_hold_zeros_and_ones(data):
+    X, y = data
+    Y = np.c_[y, 1 - y]
+    selector = CancelOutSelector(**FAST).partial_fit(X, Y)
+    for bad in (np.c_[5 * y, 1 - y], np.c_[X[:, 0], X[:, 1]]):
+        with pytest.raises(ValueError, match="only 0 and 1"):
+            selector.partial_fit(X, bad)
+    selector.partial_fit(X, Y)
+
+
+def test_later_batches_of_the_wrong_kind_of_y_get_short_advice(data):
+    X, y = data
+    classifier = CancelOutSelector(**FAST).fit(X, y)
+    with pytest.raises(ValueError, match="and 75 more.*call fit") as info:
+        classifier.partial_fit(X, X[:, 0])
+    assert len(str(info.value)) < 400
+    regressor = CancelOutSelector(**FAST).fit(X, X[:, 0])
+    with pytest.raises(ValueError, match="continuous targets; y must be numeric"):
+        regressor.partial_fit(X, np.array(["a", "b"])[y])
+
+
+@pytest.mark.parametrize("classes", [[0, 1, None], [0, 1, np.nan]])
+def test_classes_with_a_missing_label_are_refused(data, classes):
+    X, y = data
+    with pytest.raises(ValueError, match="classes contains NaN"):
+        CancelOutSelector(**FAST).partial_fit(X, y, classes=classes)
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        (dict(device="xpu"), "not supported; use 'cpu'"),
+        (dict(n_jobs=True), "n_jobs must be None or a non-zero int"),
+        (dict(max_features=6), "max_features is 6, but X has only 5"),
+        (dict(max_features=lambda X: 6), "max_features\\(X\\) is 6"),
+    ],
+)
+def test_parameters_that_cannot_work_are_refused_before_training(data, params, match):
+    X, y = data
+    with pytest.raises(ValueError, match=match):
+        CancelOutSelector(**dict(FAST, **params)).fit(X, y)
+
+
+def test_threshold_minus_infinity_keeps_max_features_alone(data):
+    # SelectFromModel's idiom for "no threshold, only max_features".
+    X, y = data
+    selector = CancelOutSelector(threshold=-np.inf, max_features=2, **FAST).fit(X, y)
+    assert selector.get_support().sum() == 2
+    assert CancelOutSelector(threshold=-np.inf, **FAST).fit(X, y).get_support().all()
+
+
+def test_data_with_nothing_to_rank_warns(data):
+    X, y = data
+    with pytest.warns(UserWarning, match="Every column of X is constant"):
+        CancelOutSelector(**FAST).fit(np.ones_like(X), y)
+    with pytest.warns(UserWarning, match="y is constant"):
+        CancelOutSelector(task="regression", **FAST).fit(X, np.full(len(X), 2.5))
