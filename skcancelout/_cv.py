@@ -44,7 +44,13 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ._selector import CancelOutSelector, _reject_sparse_target, _task_of
+from ._selector import (
+    CancelOutSelector,
+    _check_target_values,
+    _reject_non_numeric,
+    _reject_sparse_target,
+    _task_of,
+)
 from ._stack import user_stacklevel
 
 _CLASSIFICATION_TASKS = ("binary", "multiclass", "multilabel")
@@ -376,7 +382,11 @@ class CancelOutSelectorCV(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
         >>> search.n_features_, search.get_support(indices=True)
         (2, array([0, 1]))
         """
+        # The selector's own checks first: their messages say what to fix.
+        _reject_non_numeric(X)
         _reject_sparse_target(y)
+        if y is not None:  # None gets scikit-learn's "requires y" error
+            _check_target_values(y)
         X, y = validate_data(
             self, X, y, accept_sparse="csr", ensure_min_samples=2, multi_output=True
         )

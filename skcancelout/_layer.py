@@ -1,11 +1,26 @@
 """The CancelOut gate: one learnable weight per input feature, pure torch."""
 
+import math
 import numbers
 
 import torch
 from torch import nn
 
 from ._constants import GATE_ACTIVATIONS, PENALTIES
+
+
+def _check_weight(weight):
+    if not torch.is_tensor(weight):
+        raise TypeError(
+            f"weight must be a torch.Tensor, got {type(weight).__name__}; "
+            "use torch.as_tensor(weight, dtype=torch.float32)."
+        )
+    if weight.ndim == 0 or not weight.is_floating_point():
+        raise ValueError(
+            "weight must be a floating-point tensor with the features along "
+            f"its last dimension; got shape {tuple(weight.shape)} and dtype "
+            f"{weight.dtype}."
+        )
 
 
 def gate_values(weight, activation="sigmoid"):
@@ -33,6 +48,12 @@ def gate_values(weight, activation="sigmoid"):
     >>> gate_values(torch.zeros(4), "softmax").sum().item()
     1.0
     """
+    _check_weight(weight)
+    return gates_of(weight, activation)
+
+
+def gates_of(weight, activation):
+    """:func:`gate_values` without its input checks, for the training step."""
     if activation == "sigmoid":
         return torch.sigmoid(weight)
     if activation == "softmax":
@@ -75,6 +96,7 @@ def gate_penalty(weight, kind="gates", alpha=0.001, beta=0.001, activation="sigm
     >>> round(gate_penalty(w, "l1l2", alpha=1.0, beta=0.0).item(), 4)
     8.0
     """
+    _check_weight(weight)
     if kind == "gates":
         gates = gate_values(weight, activation)
         spread = weight.var(dim=-1) if weight.shape[-1] > 1 else weight.sum(-1) * 0
@@ -198,6 +220,8 @@ class CancelOut(nn.Module):
             raise ValueError(
                 f"activation must be one of {GATE_ACTIVATIONS}, got {activation!r}."
             )
+        if not isinstance(init, numbers.Real) or not math.isfinite(init):
+            raise ValueError(f"init must be a finite number, got {init!r}.")
         self.activation = activation
         self.weight = nn.Parameter(torch.full((int(n_features),), float(init)))
 
@@ -215,7 +239,7 @@ class CancelOut(nn.Module):
         >>> CancelOut(2, init=0.0).gates()
         tensor([0.5000, 0.5000], grad_fn=<SigmoidBackward0>)
         """
-        return gate_values(self.weight, self.activation)
+        return gates_of(self.weight, self.activation)
 
     def forward(self, x):
         """Multiply each feature of ``x`` by its gate.
@@ -242,6 +266,11 @@ class CancelOut(nn.Module):
         >>> CancelOut(2, init=0.0)(torch.tensor([[2.0, 4.0]]))
         tensor([[1., 2.]], grad_fn=<MulBackward0>)
         """
+        if not torch.is_tensor(x):
+            raise TypeError(
+                f"CancelOut takes a torch.Tensor, got {type(x).__name__}; use "
+                "torch.as_tensor(x, dtype=torch.float32)."
+            )
         if x.shape[-1:] != self.weight.shape:
             raise ValueError(
                 f"CancelOut({self.weight.shape[0]}) gates inputs whose last "

@@ -17,7 +17,7 @@ from itertools import pairwise
 import torch
 from torch import nn
 
-from ._layer import gate_penalty, gate_values
+from ._layer import gate_penalty, gates_of
 
 # aten's ReLU gradient: grad where input > threshold, else 0, in one pass.
 _RELU_BACKWARD = torch.ops.aten.threshold_backward
@@ -139,7 +139,7 @@ class GatedEnsemble(nn.Module):
         return self.gate.shape[0]
 
     def gates(self):
-        return gate_values(self.gate, self.gate_activation)
+        return gates_of(self.gate, self.gate_activation)
 
     def penalty(self, kind, alpha, beta):
         return gate_penalty(self.gate, kind, alpha, beta, self.gate_activation)

@@ -185,6 +185,11 @@ def _feature_indices(features, names, n_features):
             )
         return np.flatnonzero(features)
     features = np.atleast_1d(features)
+    if features.ndim != 1:
+        raise ValueError(
+            f"features must be a flat list of indices, names or a mask; got "
+            f"shape {features.shape}."
+        )
     if features.dtype.kind in "iu":
         if features.size and (
             features.min() < -n_features or features.max() >= n_features

@@ -322,6 +322,15 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         Class labels (classification only).
     mean_, scale_ : ndarray of shape (n_features_in_,)
         Column means and standard deviations used to standardize X.
+    n_samples_seen_ : int
+        Rows that the statistics and networks have seen: those of ``fit``,
+        or of every ``partial_fit`` call since the first.
+    threshold_ : float
+        The numeric threshold in force (a property: it follows
+        ``threshold`` set after fit).
+    max_features_ : int or None
+        The number ``max_features`` stands for (a property; a callable is
+        evaluated on the training X).
     n_features_in_ : int
     feature_names_in_ : ndarray of str
         Defined only when X has string feature names.
@@ -491,8 +500,10 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         array([0, 1])
         """
         device = self._check_parameters()
-        X, y = self._validate_input(X, y, reset=True)
+        # A callable max_features sees X as passed (a DataFrame keeps its
+        # columns), as in SelectFromModel.
         self._set_max_features(X)
+        X, y = self._validate_input(X, y, reset=True)
         rng, generator = self._random_sources()
 
         self._stats = ColumnStats.from_data(X)
@@ -565,7 +576,8 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
             unsupervised selection.
         classes : array-like of shape (n_classes,), default=None
             All classes that will ever appear; required on the first call for
-            classification, ignored afterwards.
+            classification. Later calls may pass it again, but only the same
+            classes.
         sample_weight : array-like of shape (n_samples,), default=None
             As in :meth:`fit`.
 
@@ -593,6 +605,7 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         first = not hasattr(self, "_net_state")
         if not first:
             self._check_state_format()
+        X_given = X
         X, y = self._validate_input(X, y, reset=first)
         first_task = _task_of(y, self.task, classes) if first else None
         if first and classes is None and first_task in ("binary", "multiclass"):
@@ -610,11 +623,20 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
                 "classes=classes, y=y_all), and pass class_weight as a dict."
             )
         if first:
-            self._set_max_features(X)
+            self._set_max_features(X_given)
             _, generator = self._random_sources()
         else:
             generator = torch.Generator()
             generator.set_state(torch.from_numpy(self._rng_state.copy()))
+        if not first and classes is not None and hasattr(self, "classes_"):
+            given = _checked_classes(classes)
+            if not np.array_equal(given, self.classes_):
+                raise ValueError(
+                    f"classes={given.tolist()[:20]} is not the classes_ "
+                    f"{self.classes_.tolist()[:20]} of the first partial_fit "
+                    "call; the classes of a stream are fixed by its first call "
+                    "(call fit to start again with new ones)."
+                )
         target = self._encode_target(y, fitting=first, classes=classes, task=first_task)
         sample_weight = self._sample_weights(X, y, sample_weight, classes=classes)
         # Only after y and the weights passed their checks, so a rejected
@@ -732,16 +754,6 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
                     f"max_features(X) must return a non-negative int, got {value!r}."
                 )
             self._max_features_callable = (max_features, int(value))
-        else:
-            value = max_features
-        # As SelectFromModel: asking for more features than X has is a mistake.
-        if value is not None and value > X.shape[1]:
-            where = "max_features(X)" if callable(max_features) else "max_features"
-            raise ValueError(
-                f"{where} is {value}, but X has only {X.shape[1]} features; "
-                f"use at most {X.shape[1]}, or None to keep every feature that "
-                "passes the threshold."
-            )
 
     def _torch_device(self):
         try:
@@ -823,7 +835,16 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         else:
             _check_target_width(y, len(self._y_mean), "targets")
         y = (y / self._y_top - self._y_mean) / self._y_scale
-        return torch.as_tensor(y.astype(np.float32))
+        with np.errstate(over="ignore"):
+            y = y.astype(np.float32)
+        if not np.all(np.isfinite(y)):
+            # Only a later batch can get here: the first one scales y to ~1.
+            raise ValueError(
+                "y of this batch is too far outside the range of the first "
+                "batch: standardized by the first batch's mean and spread it "
+                "exceeds float32. Rescale y for the whole stream, or call fit."
+            )
+        return torch.as_tensor(y)
 
     def _encode_classes(self, y, fitting, classes):
         y = np.asarray(y)
@@ -1091,6 +1112,9 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
             if append and hasattr(self, "gate_history_"):
                 new = np.vstack([self.gate_history_, new])
             self.gate_history_ = new
+        else:
+            # Switched off mid-stream: a history with a gap would mislead.
+            self.__dict__.pop("gate_history_", None)
 
     def _check_state_format(self):
         """Refuse to continue training state saved in another layout."""
@@ -1136,12 +1160,34 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         0.5
         """
         check_is_fitted(self)
+        self._validate_params()
         importances = self.feature_importances_
         if self.threshold is None:
             if self._max_features() is not None:
                 return -np.inf
             return resolve_threshold("mean", importances)
         return resolve_threshold(self.threshold, importances)
+
+    @property
+    def max_features_(self):
+        """The number ``max_features`` stands for now: an int, or None.
+
+        A callable ``max_features`` is evaluated on the training X by
+        ``fit`` (or the first ``partial_fit``); an int set after fit counts
+        at once, as ``threshold`` does.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import make_regression
+        >>> from skcancelout import CancelOutSelector
+        >>> X, y = make_regression(n_samples=200, n_features=8, random_state=0)
+        >>> half = lambda X: X.shape[1] // 2
+        >>> CancelOutSelector(max_features=half, random_state=0).fit(X, y).max_features_
+        4
+        """
+        check_is_fitted(self)
+        self._validate_params()
+        return self._max_features()
 
     def _max_features(self):
         value = self.max_features
@@ -1157,6 +1203,11 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
 
     def _get_support_mask(self):
         check_is_fitted(self)
+        # threshold and max_features are read now, so a value set after fit
+        # gets the same checks as one given to fit.
+        self._validate_params()
+        if isinstance(self.threshold, str):
+            resolve_threshold(self.threshold, np.zeros(1))
         return support_mask(
             self.feature_importances_, self.threshold, self._max_features()
         )
@@ -1194,7 +1245,10 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.target_tags.required = False
+        tags.target_tags.multi_output = True  # several targets, multilabel
         tags.input_tags.sparse = True
+        # transform keeps columns of X as they are: float32 stays float32.
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
 
 
@@ -1262,6 +1316,10 @@ def _task_of(y, task="auto", classes=None):
                 "task='regression' (or 'auto' without classes)."
             )
     elif kind == "multiclass" and _looks_continuous(y):
+        return "regression"
+    elif kind == "multiclass-multioutput" and any(
+        _looks_continuous(column) for column in np.asarray(y).T
+    ):
         return "regression"
     elif kind == "multiclass":
         _warn_if_count(y)

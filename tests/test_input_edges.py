@@ -187,8 +187,6 @@ def test_classes_with_a_missing_label_are_refused(data, classes):
     [
         (dict(device="xpu"), "not supported; use 'cpu'"),
         (dict(n_jobs=True), "n_jobs must be None or a non-zero int"),
-        (dict(max_features=6), "max_features is 6, but X has only 5"),
-        (dict(max_features=lambda X: 6), "max_features\\(X\\) is 6"),
     ],
 )
 def test_parameters_that_cannot_work_are_refused_before_training(data, params, match):
@@ -211,3 +209,115 @@ def test_data_with_nothing_to_rank_warns(data):
         CancelOutSelector(**FAST).fit(np.ones_like(X), y)
     with pytest.warns(UserWarning, match="y is constant"):
         CancelOutSelector(task="regression", **FAST).fit(X, np.full(len(X), 2.5))
+
+
+def test_a_later_batch_whose_targets_overflow_float32_is_refused(data):
+    X, _ = data
+    selector = CancelOutSelector(**FAST).partial_fit(X, X[:, 0])
+    with pytest.raises(ValueError, match="too far outside the range"):
+        selector.partial_fit(X, X[:, 0] * 1e39)
+    assert selector.n_samples_seen_ == len(X)
+
+
+def test_switching_the_gate_history_off_mid_stream_drops_it(data):
+    X, y = data
+    selector = CancelOutSelector(keep_gate_history=True, **FAST).fit(X, y)
+    assert selector.gate_history_.shape[0] == selector.n_iter_
+    selector.set_params(keep_gate_history=False).partial_fit(X, y)
+    assert not hasattr(selector, "gate_history_")
+
+
+def test_the_search_runs_the_selectors_input_checks(data):
+    pd = pytest.importorskip("pandas")
+    from skcancelout import CancelOutSelectorCV
+
+    X, y = data
+    frame = pd.DataFrame(X, columns=list("abcde")).assign(e=["u", "v"] * 40)
+    with pytest.raises(ValueError, match="non-numeric columns \\['e'\\]"):
+        CancelOutSelectorCV().fit(frame, y)
+    target = pd.array(y, dtype="Int64")
+    target[0] = pd.NA
+    with pytest.raises(ValueError, match="y contains NaN, infinity, None or pandas.NA"):
+        CancelOutSelectorCV().fit(X, target)
+
+
+def test_the_torch_layer_refuses_what_it_cannot_gate():
+    torch = pytest.importorskip("torch")
+    from skcancelout import CancelOut, gate_penalty, gate_values
+
+    with pytest.raises(ValueError, match="init must be a finite number"):
+        CancelOut(3, init=float("nan"))
+    with pytest.raises(TypeError, match="torch.as_tensor"):
+        CancelOut(3)(np.ones((2, 3)))
+    with pytest.raises(ValueError, match="floating-point tensor"):
+        gate_penalty(torch.tensor(1.0))
+    with pytest.raises(ValueError, match="dtype torch.int64"):
+        gate_values(torch.arange(3), "softmax")
+    with pytest.raises(TypeError, match="torch.Tensor"):
+        gate_values([0.0, 1.0])
+
+
+def test_more_max_features_than_columns_keeps_every_passing_column(data):
+    # As SelectFromModel: no upper limit (a grid may hold 5, 10, 20).
+    X, y = data
+    for max_features in (6, lambda X: 50):
+        selector = CancelOutSelector(max_features=max_features, **FAST).fit(X, y)
+        assert selector.get_support().all()
+
+
+def test_a_callable_max_features_sees_x_as_passed(data):
+    pd = pytest.importorskip("pandas")
+    X, y = data
+    frame = pd.DataFrame(X, columns=list("abcde"))
+    selector = CancelOutSelector(max_features=lambda X: len(X.columns) - 3, **FAST)
+    selector.fit(frame, y)
+    assert selector.max_features_ == 2 and selector.get_support().sum() == 2
+    streamed = CancelOutSelector(max_features=lambda X: len(X.columns) - 3, **FAST)
+    assert streamed.partial_fit(frame, y, classes=[0, 1]).max_features_ == 2
+
+
+@pytest.mark.parametrize(
+    "params", [dict(max_features=-1), dict(max_features=2.5), dict(threshold=np.nan)]
+)
+def test_selection_settings_set_after_fit_are_checked_when_read(data, params):
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    X, y = data
+    selector = CancelOutSelector(**FAST).fit(X, y).set_params(**params)
+    with pytest.raises(InvalidParameterError):
+        selector.get_support()
+    with pytest.raises(InvalidParameterError):
+        selector.transform(X)
+
+
+def test_later_partial_fit_calls_may_repeat_classes_but_not_change_them(data):
+    X, y = data
+    labels = np.array(["a", "b", "c"])[y + (X[:, 1] > 1)]
+    selector = CancelOutSelector(**FAST)
+    selector.partial_fit(X, labels, classes=["a", "b", "c"])
+    selector.partial_fit(X, labels, classes=["c", "b", "a"])  # the same set
+    with pytest.raises(ValueError, match="fixed by its first call"):
+        selector.partial_fit(X, labels, classes=["a", "b", "c", "d"])
+    assert selector.n_samples_seen_ == 2 * len(X)
+
+
+def test_two_columns_of_whole_number_measurements_are_a_regression():
+    from sklearn.datasets import load_diabetes
+
+    X, y = load_diabetes(return_X_y=True)
+    selector = CancelOutSelector(**FAST).fit(X, np.c_[y, np.round(y / 2)])
+    assert selector._task == "regression"
+    assert not hasattr(selector, "classes_")
+
+
+def test_tags_say_what_the_selector_takes_and_keeps(data):
+    from sklearn.utils import get_tags
+
+    X, y = data
+    tags = get_tags(CancelOutSelector())
+    assert tags.target_tags.multi_output and not tags.target_tags.required
+    assert "float32" in tags.transformer_tags.preserves_dtype
+    X32 = X.astype(np.float32)
+    assert CancelOutSelector(**FAST).fit(X32, y).transform(X32).dtype == np.float32
+    multi = CancelOutSelector(**FAST).fit(X, np.c_[X[:, 0], X[:, 1]])
+    assert multi.feature_importances_.shape == (5,)

@@ -233,3 +233,12 @@ def test_gate_history_of_a_cv_search_draws_its_final_refit():
     without = CancelOutSelectorCV(selector=CancelOutSelector(max_iter=2), cv=2)
     with pytest.raises(ValueError, match="its selector was fitted with"):
         plot_gate_history(without.fit(X, y))
+
+
+def test_nested_features_are_refused_with_advice():
+    X, y = make_classification(n_samples=60, n_features=4, random_state=0)
+    selector = CancelOutSelector(
+        keep_gate_history=True, max_iter=3, n_estimators=2, random_state=0
+    ).fit(X, y)
+    with pytest.raises(ValueError, match="flat list"):
+        plot_gate_history(selector, features=[[0, 1]])
