@@ -50,6 +50,7 @@ from ._selector import (
     _reject_non_numeric,
     _reject_sparse_target,
     _task_of,
+    _unchanged_on_error,
 )
 from ._stack import user_stacklevel
 
@@ -348,6 +349,7 @@ class CancelOutSelectorCV(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
         # selector and estimator are validated by their own fit.
         prefer_skip_nested_validation=False
     )
+    @_unchanged_on_error
     def fit(self, X, y, **params):
         """Rank the features on each split, score each size, refit on all data.
 

@@ -321,3 +321,15 @@ def test_tags_say_what_the_selector_takes_and_keeps(data):
     assert CancelOutSelector(**FAST).fit(X32, y).transform(X32).dtype == np.float32
     multi = CancelOutSelector(**FAST).fit(X, np.c_[X[:, 0], X[:, 1]])
     assert multi.feature_importances_.shape == (5,)
+
+
+def test_a_failed_search_leaves_the_fitted_search_as_it_was(data):
+    from skcancelout import CancelOutSelectorCV
+
+    X, y = data
+    search = CancelOutSelectorCV(selector=CancelOutSelector(**FAST), cv=2).fit(X, y)
+    expected = search.transform(X)
+    with pytest.raises(ValueError, match="single class"):
+        search.fit(X[:, :3], np.zeros(len(X)))
+    assert search.n_features_in_ == 5
+    np.testing.assert_array_equal(search.transform(X), expected)
