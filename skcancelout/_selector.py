@@ -579,7 +579,10 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
             classification. Later calls may pass it again, but only the same
             classes.
         sample_weight : array-like of shape (n_samples,), default=None
-            As in :meth:`fit`.
+            As in :meth:`fit`, with one difference: weights count relative
+            to the other rows of the same call. A call's weights are scaled
+            to a mean of 1, so giving a whole batch small weights does not
+            weigh it less than other batches.
 
         Returns
         -------
@@ -612,7 +615,9 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
             raise ValueError(
                 "classes must be passed to the first partial_fit call for "
                 "classification, since a batch may miss some classes; e.g. "
-                "partial_fit(X, y, classes=np.unique(y_all))."
+                "partial_fit(X, y, classes=np.unique(y_all)). If y is a "
+                "measurement (this batch holds few distinct whole numbers), "
+                "pass task='regression' instead."
             )
         if self.class_weight == "balanced":
             raise ValueError(
@@ -703,7 +708,8 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
             # float32 stays float32; anything else (ints above 2**24, say,
             # which float32 would round) becomes float64.
             dtype=[np.float64, np.float32],
-            ensure_min_samples=2,
+            # Statistics need two rows to start; a stream may go on row by row.
+            ensure_min_samples=2 if reset else 1,
             reset=reset,
         )
         if y is None:
@@ -1488,16 +1494,24 @@ def _positive_weight_rows(data):
 
 
 def _merge_stats(old, n_old, new, n_new):
-    """Column statistics of the union of two batches (Chan et al.)."""
+    """Column statistics of the union of two batches (Chan et al.).
+
+    Merged in units of the larger of the two batches' largest ``|value|``,
+    as :meth:`ColumnStats.from_data` computes them, so squares of spreads
+    near 1e-170 or 1e160 neither underflow nor overflow.
+    """
     total = n_old + n_new
-    delta = new.mean - old.mean
-    mean = old.mean + delta * n_new / total
-    m2 = old.std**2 * n_old + new.std**2 * n_new + delta**2 * n_old * n_new / total
-    old_const = old.constant & new.constant & (delta == 0)
-    std = np.sqrt(m2 / total)
-    std = np.where(old_const, 0.0, std)
-    absmax = np.where(std > 0, std, 1.0)
-    return ColumnStats(absmax, mean / absmax, std / absmax)
+    absmax = np.maximum(old.absmax, new.absmax)
+    old_part, new_part = old.absmax / absmax, new.absmax / absmax
+    old_mean, new_mean = old.scaled_mean * old_part, new.scaled_mean * new_part
+    old_std = np.where(old.constant, 0.0, old.scaled_std * old_part)
+    new_std = np.where(new.constant, 0.0, new.scaled_std * new_part)
+    delta = new_mean - old_mean
+    mean = old_mean + delta * (n_new / total)
+    m2 = old_std**2 * n_old + new_std**2 * n_new + delta**2 * (n_old * n_new / total)
+    constant = old.constant & new.constant & (delta == 0)
+    std = np.where(constant, 0.0, np.sqrt(m2 / total))
+    return ColumnStats(absmax, mean, std, constant=constant)
 
 
 def _export_state(model, optimizer):

@@ -362,3 +362,44 @@ def test_classes_must_list_two_classes():
     X = np.random.default_rng(0).standard_normal((20, 3))
     with pytest.raises(ValueError, match="classes lists a single class"):
         CancelOutSelector().partial_fit(X, np.zeros(20, int), classes=[0])
+
+
+@pytest.mark.parametrize("scale", [1e-170, 1e160])
+def test_running_statistics_at_extreme_scales_equal_those_of_fit(scale):
+    # Merged in absolute units, spreads near 1e-170 squared to 0 (every
+    # column constant) and near 1e160 to infinity (NaN statistics).
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((200, 4)) * scale
+    X[:, 3] += 3 * scale  # an offset, so the mean matters too
+    y = X[:, 0] / scale
+    stream = CancelOutSelector(**FAST)
+    for rows in np.array_split(np.arange(200), 4):
+        stream.partial_fit(X[rows], y[rows])
+    whole = CancelOutSelector(**FAST).fit(X, y)
+    np.testing.assert_allclose(stream.mean_, whole.mean_, rtol=1e-9)
+    np.testing.assert_allclose(stream.scale_, whole.scale_, rtol=1e-9)
+    assert np.argmax(stream.feature_importances_) == 0
+
+
+def test_a_stream_goes_on_row_by_row_after_its_first_batch():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((60, 3))
+    y = X[:, 0] + 0.1 * rng.standard_normal(60)
+    selector = CancelOutSelector(**FAST).partial_fit(X[:10], y[:10])
+    for row in range(10, 60):
+        selector.partial_fit(X[row : row + 1], y[row : row + 1])
+    assert selector.n_samples_seen_ == 60
+    np.testing.assert_allclose(selector.mean_, X.mean(axis=0))
+    np.testing.assert_allclose(selector.scale_, X.std(axis=0))
+    with pytest.raises(ValueError, match="minimum of 2"):
+        CancelOutSelector(**FAST).partial_fit(X[:1], y[:1])  # the first needs 2
+
+
+def test_a_first_batch_of_few_whole_numbers_names_the_regression_fix():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((20, 3))
+    y = np.round(100 * X[:, 0])  # a measurement; 20 rows show few values
+    with pytest.raises(ValueError, match="task='regression'"):
+        CancelOutSelector(**FAST).partial_fit(X, y)
+    selector = CancelOutSelector(task="regression", **FAST).partial_fit(X, y)
+    assert not hasattr(selector, "classes_")
