@@ -4,8 +4,9 @@ CancelOut against random forest importances and mutual information
 =====================================================================
 
 Three ways to rank the features of the breast cancer data set (30 features),
-to which we append 15 columns of pure noise: the gates of
-:class:`~skcancelout.CancelOutSelector`, the impurity importances of a
+to which we append 15 columns of pure noise: the importances of
+:class:`~skcancelout.CancelOutSelector` (each gate times the weight its
+network gives the feature, see the user guide), the impurity importances of a
 :class:`~sklearn.ensemble.RandomForestClassifier`, and the univariate
 :func:`~sklearn.feature_selection.mutual_info_classif`.
 

@@ -3,10 +3,11 @@
 Unsupervised selection before clustering
 =============================================
 
-Without ``y``, :class:`~skcancelout.CancelOutSelector` trains its networks to
-reconstruct X from the gated input (autoencoders). A gate stays open when its
-feature helps rebuild the data, which favours features that share structure
-with the others, and closes for isolated noise. This makes it a filter before
+Without ``y``, :class:`~skcancelout.CancelOutSelector` trains masked
+autoencoders: in every batch 30 % of the entries of X are hidden and the
+networks must predict them from the gated input. A gate stays open when its
+feature helps predict *other* columns, which favours features that share
+structure with the others, and closes for isolated noise. This makes it a filter before
 an unsupervised step such as :class:`~sklearn.cluster.KMeans`, where noise
 columns blur the clusters.
 
@@ -33,15 +34,10 @@ X_signal, labels = make_blobs(
 X = np.hstack([X_signal, rng.normal(scale=X_signal.std(), size=(600, 12))])
 
 # %%
-# ``fit(X)`` with no ``y``: the networks learn to reconstruct X.
-#
-# The hidden layer must be a bottleneck here. A wide network can copy every
-# column to the output, noise included, and then every gate is worth keeping
-# open. Squeezed through 2 hidden units, the networks can only keep what the
-# columns have in common, the clusters, and the gates of the noise close.
-selector = CancelOutSelector(
-    hidden_layer_sizes=(2,), max_features=4, max_iter=150, random_state=0
-)
+# ``fit(X)`` with no ``y``, at the default network width: because the
+# hidden entries must be predicted from the other columns, a noise column
+# cannot help rebuild anything, and no bottleneck has to be chosen.
+selector = CancelOutSelector(max_features=4, random_state=0)
 selector.fit(X)
 print("kept:", selector.get_support(indices=True))
 plot_importances(selector)

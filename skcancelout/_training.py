@@ -696,7 +696,8 @@ def fit_loop(model, optimizer, data, settings, generator, validation=None):
 
     Stops early when the monitored loss (validation loss with
     ``early_stopping``, else training loss) has not improved by ``tol`` for
-    ``n_iter_no_change`` epochs, and then restores the best state. A
+    ``n_iter_no_change`` epochs; with a validation split it then restores
+    the state of the best epoch, without one it keeps the last. A
     diverging loss restores the last good state and halves the learning
     rate (a warning says so) up to ``max_backoffs`` times before giving up.
     The rate is ``result.lr_factor`` times its schedule, starting from
