@@ -1242,6 +1242,7 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         (8,)
         """
         check_is_fitted(self)
+        self._validate_params()
         masks = [
             support_mask(row, self.threshold, self._max_features())
             for row in self.all_importances_
