@@ -59,25 +59,30 @@ def marginal_pvalues(X, stats, target, task, sample_weight=None):
     n = X.shape[0]
     weight = np.ones(n) if sample_weight is None else np.asarray(sample_weight, float)
     if task in ("binary", "multiclass"):
+        # The weighted one-hot of the classes, sparse: n entries, however
+        # many classes (a dense one would be n x n_classes floats).
         target = np.asarray(target)
-        design = np.zeros((n, int(target.max()) + 1))
-        design[np.arange(n), target] = 1.0
+        weighted = sp.csr_matrix(
+            (weight, (np.arange(n), target)), shape=(n, int(target.max()) + 1)
+        )
+        design = None
     else:
         design = np.asarray(target, dtype=np.float64).reshape(n, -1)
-    weighted = design * weight[:, None]
+        weighted = design * weight[:, None]
     n_features = X.shape[1]
     sum_x, sum_xx = np.zeros(n_features), np.zeros(n_features)
-    cross = np.zeros((n_features, design.shape[1]))
+    cross = np.zeros((n_features, weighted.shape[1]))
     for rows, part in standardized_chunks(X, stats):
         sum_x += part.T @ weight[rows]
         sum_xx += np.einsum("ij,ij,i->j", part, part, weight[rows])
-        cross += part.T @ weighted[rows]
+        cross += np.asarray((weighted[rows].T @ part).T)
     total = weight.sum()
     n_eff = total**2 / np.sum(weight**2)
     ss_x = np.maximum(sum_xx - sum_x**2 / total, 0.0)
     with np.errstate(divide="ignore", invalid="ignore"):
         if task in ("binary", "multiclass"):
-            pvalues = _anova(cross, weighted.sum(axis=0), sum_x, ss_x, total, n_eff)
+            class_weights = np.asarray(weighted.sum(axis=0)).ravel()
+            pvalues = _anova(cross, class_weights, sum_x, ss_x, total, n_eff)
         else:
             pvalues = _linear(cross, design, weight, sum_x, ss_x, total, n_eff)
     return np.where(ss_x > 1e-12 * total, pvalues, 1.0)

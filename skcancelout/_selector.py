@@ -1018,8 +1018,17 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
 
     @staticmethod
     def _step_work(model, settings):
-        first = model.weights[0]
-        return settings.batch_size * first.shape[0] * first.shape[1] * first.shape[2]
+        """Multiply-adds of the step's largest product: what threads speed up.
+
+        Usually the first layer's; with hundreds of classes, labels or
+        targets, the output layer's.
+        """
+        first, *later = model.weights
+        largest = max(
+            [first.shape[0] * first.shape[1] * first.shape[2]]
+            + [weight.shape[0] * weight.shape[1] * weight.shape[2] for weight in later]
+        )
+        return settings.batch_size * largest
 
     def _run(self, model, optimizer, data, settings, generator, validation):
         try:

@@ -44,6 +44,17 @@ EARLY_STEPS = 8
 # (evenly spaced) rows of a batch.
 REVIVE_AFTER_ROWS = 256
 REVIVE_CHECK_ROWS = 4096
+# Entries of X gathered at once outside the training steps (evaluation,
+# the revival check): 2**22 float32 is 16 MB, so rows of a very wide (or
+# densified sparse) X are read in correspondingly fewer rows at a time.
+BLOCK_ENTRIES = 2**22
+
+
+def _block_rows(n_features, rows):
+    """``rows``, or fewer so that a block of X holds at most BLOCK_ENTRIES."""
+    return max(1, min(rows, BLOCK_ENTRIES // max(n_features, 1)))
+
+
 # partial_fit keeps every sigmoid gate at least this open (see floor_gates).
 STREAM_GATE_FLOOR = 0.2
 # A step whose task loss per net exceeds this many times the first step's
@@ -521,7 +532,7 @@ def masked_input(model, x, task, generator):
 def evaluate(model, data, settings):
     """Mean task loss per net on ``data`` (no penalty), in batches."""
     total = 0.0
-    step = max(settings.batch_size, 4096)
+    step = max(settings.batch_size, _block_rows(model.weights[0].shape[0], 4096))
     # The same entries are hidden at every evaluation, so epochs compare.
     masks = torch.Generator().manual_seed(0)
     for start in range(0, data.n_samples, step):
@@ -942,7 +953,8 @@ def revive_dead_units(
     # At most REVIVE_CHECK_ROWS evenly spaced rows (a gathered copy, so
     # centering it in place leaves the data alone): the cost of a large
     # batch stays that of one small forward pass.
-    stride = -(-data.n_samples // REVIVE_CHECK_ROWS)
+    checked = _block_rows(model.weights[0].shape[0], REVIVE_CHECK_ROWS)
+    stride = -(-data.n_samples // checked)
     index = torch.arange(0, data.n_samples, stride)
     x = model.center(data.rows(index)[0], inplace=True)
     gates = model.gates() * model.gate_factor()

@@ -333,3 +333,15 @@ def test_a_failed_search_leaves_the_fitted_search_as_it_was(data):
         search.fit(X[:, :3], np.zeros(len(X)))
     assert search.n_features_in_ == 5
     np.testing.assert_array_equal(search.transform(X), expected)
+
+
+def test_a_wide_output_layer_counts_toward_using_threads():
+    # 1000 classes: the output layer does 30 times the first layer's work.
+    from types import SimpleNamespace
+
+    from skcancelout._selector import _THREADED_WORK
+
+    weights = [np.empty((30, 8, 32)), np.empty((8, 32, 32)), np.empty((8, 32, 1000))]
+    model = SimpleNamespace(weights=weights)
+    work = CancelOutSelector._step_work(model, SimpleNamespace(batch_size=256))
+    assert work == 256 * 8 * 32 * 1000 > _THREADED_WORK > 256 * 30 * 8 * 32

@@ -180,3 +180,22 @@ def test_the_bonus_is_zero_without_the_combined_importance_or_a_target():
     stream.partial_fit(X, y)
     assert stream.univariate_pvalues_ is None
     assert not np.any(stream.univariate_bonus_)
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_pvalues_with_many_classes_are_those_of_the_f_test(sparse):
+    # The classes enter as a sparse one-hot; with 300 classes a dense one
+    # would be rows x classes floats.
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(3000, 4))
+    labels = rng.randint(0, 300, size=3000)
+    X[:, 0] += labels / 100  # linked to the class
+    data = sp.csr_matrix(X) if sparse else X
+    weight = rng.uniform(0.5, 2.0, size=3000)
+    np.testing.assert_allclose(
+        _pvalues(data, labels, "multiclass"), f_classif(X, labels)[1], rtol=1e-6
+    )
+    doubled = _pvalues(data, labels, "multiclass", np.full(3000, 2.0))
+    np.testing.assert_allclose(doubled, _pvalues(data, labels, "multiclass"))
+    weighted = _pvalues(data, labels, "multiclass", weight)
+    assert weighted[0] < 1e-10 and np.all(weighted[1:] > 1e-4)

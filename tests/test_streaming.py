@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from sklearn.datasets import make_classification
 
 from skcancelout import CancelOutSelector
@@ -403,3 +404,28 @@ def test_a_first_batch_of_few_whole_numbers_names_the_regression_fix():
         CancelOutSelector(**FAST).partial_fit(X, y)
     selector = CancelOutSelector(task="regression", **FAST).partial_fit(X, y)
     assert not hasattr(selector, "classes_")
+
+
+def test_wide_batches_are_read_in_blocks_of_bounded_size(monkeypatch):
+    # Evaluation and the revival check read rows in blocks; at 4096 rows a
+    # block of a 20000-column X would be 328 MB of float32.
+    from skcancelout import _training
+
+    gathered = []
+    rows = _training.TrainingData.rows
+
+    def recording(self, index):
+        out = rows(self, index)
+        gathered.append(out[0].shape)
+        return out
+
+    monkeypatch.setattr(_training.TrainingData, "rows", recording)
+    rng = np.random.default_rng(0)
+    X = sp.random(5000, 20000, density=0.001, format="csr", random_state=0)
+    y = (rng.random(5000) < 0.5).astype(int)
+    selector = CancelOutSelector(**FAST, early_stopping=True, max_iter=2)
+    selector.fit(X, y)
+    selector.partial_fit(X, y)
+    # No read is larger than a training batch (256 rows here) or a block.
+    most_rows = max(256, _training.BLOCK_ENTRIES // 20000)
+    assert max(shape[0] for shape in gathered) <= most_rows
