@@ -15,7 +15,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy import stats as st
 
-from ._data import standardized_chunks
+from ._data import ColumnStats, divide_columns, standardized_chunks
 
 # Level of the per-column tests, Bonferroni-corrected: a column passes at
 # p < LEVEL / n_features, so on pure noise 0.5 columns pass per fit on average.
@@ -69,13 +69,10 @@ def marginal_pvalues(X, stats, target, task, sample_weight=None):
     else:
         design = np.asarray(target, dtype=np.float64).reshape(n, -1)
         weighted = design * weight[:, None]
-    n_features = X.shape[1]
-    sum_x, sum_xx = np.zeros(n_features), np.zeros(n_features)
-    cross = np.zeros((n_features, weighted.shape[1]))
-    for rows, part in standardized_chunks(X, stats):
-        sum_x += part.T @ weight[rows]
-        sum_xx += np.einsum("ij,ij,i->j", part, part, weight[rows])
-        cross += np.asarray((weighted[rows].T @ part).T)
+    if sp.issparse(X):
+        sum_x, sum_xx, cross = _sparse_sums(X, stats, weight, weighted)
+    else:
+        sum_x, sum_xx, cross = _dense_sums(X, stats, weight, weighted)
     total = weight.sum()
     n_eff = total**2 / np.sum(weight**2)
     ss_x = np.maximum(sum_xx - sum_x**2 / total, 0.0)
@@ -86,6 +83,68 @@ def marginal_pvalues(X, stats, target, task, sample_weight=None):
         else:
             pvalues = _linear(cross, design, weight, sum_x, ss_x, total, n_eff)
     return np.where(ss_x > 1e-12 * total, pvalues, 1.0)
+
+
+def _dense_sums(X, stats, weight, weighted):
+    """Weighted sums of the standardized columns of X, of their squares and
+    of their products with ``weighted``, over standardized blocks of rows."""
+    n_features = X.shape[1]
+    sum_x, sum_xx = np.zeros(n_features), np.zeros(n_features)
+    cross = np.zeros((n_features, weighted.shape[1]))
+    for rows, part in standardized_chunks(X, stats):
+        sum_x += part.T @ weight[rows]
+        sum_xx += np.einsum("ij,ij,i->j", part, part, weight[rows])
+        cross += np.asarray((weighted[rows].T @ part).T)
+    return sum_x, sum_xx, cross
+
+
+def _sparse_sums(X, stats, weight, weighted):
+    """:func:`_dense_sums` for sparse X, from its stored entries.
+
+    Densifying blocks of rows would cost n x d however few entries X
+    stores. For a column with at most half its rows stored, the sums are
+    taken of ``u = x / absmax`` and shifted to ``(u - mean) / std``
+    afterwards: its zeros keep its spread comparable to its mean, so the
+    shift loses no precision. Columns stored in more than half the rows
+    (where a large offset would cancel) go through the blocks of rows.
+    """
+    # X is CSR (see marginal_pvalues): its indices are column numbers.
+    stored = np.bincount(X.indices, minlength=X.shape[1])
+    mostly_stored = stored > X.shape[0] / 2
+    if mostly_stored.any():
+        sums = [np.zeros(X.shape[1]), np.zeros(X.shape[1])]
+        sums.append(np.zeros((X.shape[1], weighted.shape[1])))
+        for columns in (mostly_stored, ~mostly_stored):
+            if not columns.any():
+                continue
+            part_stats = ColumnStats(
+                stats.absmax[columns],
+                stats.scaled_mean[columns],
+                stats.scaled_std[columns],
+                constant=stats.constant[columns],
+            )
+            sums_of = _dense_sums if columns is mostly_stored else _stored_sums
+            for total, part in zip(
+                sums, sums_of(X[:, columns], part_stats, weight, weighted), strict=True
+            ):
+                total[columns] = part
+        return tuple(sums)
+    return _stored_sums(X, stats, weight, weighted)
+
+
+def _stored_sums(X, stats, weight, weighted):
+    u = divide_columns(X, stats.absmax)
+    mean, std = stats.scaled_mean, stats.scaled_std
+    total = weight.sum()
+    sum_u = u.T @ weight
+    sum_uu = u.multiply(u).T @ weight
+    cross_u = weighted.T @ u
+    cross_u = cross_u.toarray().T if sp.issparse(cross_u) else np.asarray(cross_u).T
+    per_target = np.asarray(weighted.sum(axis=0)).ravel()
+    sum_z = (sum_u - mean * total) / std
+    sum_zz = (sum_uu - 2 * mean * sum_u + mean**2 * total) / std**2
+    cross_z = (cross_u - np.outer(mean, per_target)) / std[:, None]
+    return sum_z, sum_zz, cross_z
 
 
 def _anova(class_sums, class_weights, sum_x, ss_x, total, n_eff):

@@ -199,3 +199,24 @@ def test_pvalues_with_many_classes_are_those_of_the_f_test(sparse):
     np.testing.assert_allclose(doubled, _pvalues(data, labels, "multiclass"))
     weighted = _pvalues(data, labels, "multiclass", weight)
     assert weighted[0] < 1e-10 and np.all(weighted[1:] > 1e-4)
+
+
+@pytest.mark.parametrize("task", ["multiclass", "regression"])
+def test_sparse_pvalues_from_the_stored_entries_equal_the_dense_ones(task):
+    # Sparse X is summed over its stored entries, not densified row by row.
+    rng = np.random.RandomState(0)
+    X = sp.random(400, 50, density=0.05, format="csc", random_state=0).toarray()
+    X[:, 3] = 1e6 + rng.normal(size=400)  # an offset, stored in every row
+    X[:, 4] *= 1e-200
+    target = (
+        (X[:, 0] > 0).astype(int) + (X[:, 1] > 0)
+        if task == "multiclass"
+        else np.c_[X[:, 0] + rng.normal(size=400), X[:, 2]]
+    )
+    weight = rng.uniform(0.1, 3.0, size=400)
+    for w in (None, weight):
+        np.testing.assert_allclose(
+            _pvalues(sp.csc_matrix(X), target, task, w),
+            _pvalues(X, target, task, w),
+            rtol=1e-7,
+        )
