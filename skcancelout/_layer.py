@@ -98,7 +98,7 @@ def gate_penalty(weight, kind="gates", alpha=0.001, beta=0.001, activation="sigm
     """
     _check_weight(weight)
     if kind == "gates":
-        gates = gate_values(weight, activation)
+        gates = gates_of(weight, activation)
         spread = weight.var(dim=-1) if weight.shape[-1] > 1 else weight.sum(-1) * 0
         return alpha * gates.sum() - beta * spread.sum()
     if kind == "l1l2":

@@ -65,7 +65,6 @@ def marginal_pvalues(X, stats, target, task, sample_weight=None):
         weighted = sp.csr_matrix(
             (weight, (np.arange(n), target)), shape=(n, int(target.max()) + 1)
         )
-        design = None
     else:
         design = np.asarray(target, dtype=np.float64).reshape(n, -1)
         weighted = design * weight[:, None]
@@ -111,25 +110,31 @@ def _sparse_sums(X, stats, weight, weighted):
     # X is CSR (see marginal_pvalues): its indices are column numbers.
     stored = np.bincount(X.indices, minlength=X.shape[1])
     mostly_stored = stored > X.shape[0] / 2
-    if mostly_stored.any():
-        sums = [np.zeros(X.shape[1]), np.zeros(X.shape[1])]
-        sums.append(np.zeros((X.shape[1], weighted.shape[1])))
-        for columns in (mostly_stored, ~mostly_stored):
-            if not columns.any():
-                continue
-            part_stats = ColumnStats(
-                stats.absmax[columns],
-                stats.scaled_mean[columns],
-                stats.scaled_std[columns],
-                constant=stats.constant[columns],
-            )
-            sums_of = _dense_sums if columns is mostly_stored else _stored_sums
-            for total, part in zip(
-                sums, sums_of(X[:, columns], part_stats, weight, weighted), strict=True
-            ):
-                total[columns] = part
-        return tuple(sums)
-    return _stored_sums(X, stats, weight, weighted)
+    if not mostly_stored.any():
+        return _stored_sums(X, stats, weight, weighted)
+    n_features = X.shape[1]
+    sums = (
+        np.zeros(n_features),
+        np.zeros(n_features),
+        np.zeros((n_features, weighted.shape[1])),
+    )
+    for columns, sums_of in (
+        (mostly_stored, _dense_sums),
+        (~mostly_stored, _stored_sums),
+    ):
+        if not columns.any():
+            continue
+        part_stats = ColumnStats(
+            stats.absmax[columns],
+            stats.scaled_mean[columns],
+            stats.scaled_std[columns],
+            constant=stats.constant[columns],
+        )
+        for total, part in zip(
+            sums, sums_of(X[:, columns], part_stats, weight, weighted), strict=True
+        ):
+            total[columns] = part
+    return sums
 
 
 def _stored_sums(X, stats, weight, weighted):

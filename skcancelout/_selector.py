@@ -1,5 +1,6 @@
 """CancelOutSelector: the scikit-learn estimator around the gated networks."""
 
+import math
 import numbers
 import os
 import warnings
@@ -1023,12 +1024,10 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         Usually the first layer's; with hundreds of classes, labels or
         targets, the output layer's.
         """
-        first, *later = model.weights
-        largest = max(
-            [first.shape[0] * first.shape[1] * first.shape[2]]
-            + [weight.shape[0] * weight.shape[1] * weight.shape[2] for weight in later]
+        # Every layer's weights hold (fan-in x K x fan-out) entries in some order.
+        return settings.batch_size * max(
+            math.prod(weight.shape) for weight in model.weights
         )
-        return settings.batch_size * largest
 
     def _run(self, model, optimizer, data, settings, generator, validation):
         try:
@@ -1174,8 +1173,7 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         >>> selector.set_params(threshold=0.5).threshold_
         0.5
         """
-        check_is_fitted(self)
-        self._validate_params()
+        self._check_fitted_settings()
         importances = self.feature_importances_
         if self.threshold is None:
             if self._max_features() is not None:
@@ -1200,8 +1198,7 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         >>> CancelOutSelector(max_features=half, random_state=0).fit(X, y).max_features_
         4
         """
-        check_is_fitted(self)
-        self._validate_params()
+        self._check_fitted_settings()
         return self._max_features()
 
     def _max_features(self):
@@ -1216,13 +1213,17 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
             )
         return fitted[1]
 
-    def _get_support_mask(self):
+    def _check_fitted_settings(self):
+        """Fitted, and ``threshold`` and ``max_features`` valid as they are now.
+
+        They are read when the selection is asked for, so a value set after
+        fit gets the same checks as one given to fit.
+        """
         check_is_fitted(self)
-        # threshold and max_features are read now, so a value set after fit
-        # gets the same checks as one given to fit.
         self._validate_params()
-        if isinstance(self.threshold, str):
-            resolve_threshold(self.threshold, np.zeros(1))
+
+    def _get_support_mask(self):
+        self._check_fitted_settings()
         return support_mask(
             self.feature_importances_, self.threshold, self._max_features()
         )
@@ -1250,8 +1251,7 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         >>> selector.get_selection_frequency().shape
         (8,)
         """
-        check_is_fitted(self)
-        self._validate_params()
+        self._check_fitted_settings()
         masks = [
             support_mask(row, self.threshold, self._max_features())
             for row in self.all_importances_
@@ -1415,6 +1415,11 @@ def _reject_sparse_target(y):
         )
 
 
+def _is_pandas_na(value):
+    """Whether ``value`` is ``pandas.NA``, without importing pandas."""
+    return type(value).__name__ == "NAType"
+
+
 def _check_target_values(y, name="y"):
     values = np.asarray(y)
     if values.dtype.kind in "fc":
@@ -1423,7 +1428,7 @@ def _check_target_values(y, name="y"):
         missing = any(
             v is None
             or (isinstance(v, float) and not np.isfinite(v))
-            or type(v).__name__ == "NAType"  # pandas.NA, without importing pandas
+            or _is_pandas_na(v)
             for v in values.ravel()
         )
     else:
@@ -1455,7 +1460,7 @@ def _reject_non_numeric(X):
             "numbers first, e.g. seconds since a reference time."
         )
     elif isinstance(X, np.ndarray) and X.dtype.kind in "OUSV":
-        if X.dtype.kind == "O" and any(type(v).__name__ == "NAType" for v in X.ravel()):
+        if X.dtype.kind == "O" and any(_is_pandas_na(v) for v in X.ravel()):
             raise ValueError(
                 "X contains pandas.NA (a missing value); impute it, e.g. "
                 "with sklearn.impute.SimpleImputer, or drop those rows."
