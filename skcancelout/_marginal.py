@@ -1,9 +1,11 @@
-"""Univariate evidence: how clearly each column on its own is linked to y.
+"""Linear evidence: how clearly each column is linked to y.
 
 ``importance_type="combined"`` adds a capped bonus to a column whose link to
-y passes a test corrected for the number of columns (Bonferroni): an
-analysis-of-variance F test across the classes, or the F test of a linear
-fit for continuous and multilabel targets, at ``p < LEVEL / n_features``.
+y passes a test corrected for the number of columns (Bonferroni) at
+``p < LEVEL / n_features``: on its own (an analysis-of-variance F test
+across the classes, or the F test of a linear fit for continuous and
+multilabel targets), or beside the columns that pass on their own (the F
+test of the column against what least squares on them leaves of y).
 The bonus is at most
 ``BONUS`` robust z-units of the network rankings, so it reorders the
 columns the trained networks leave close together (weak real columns
@@ -25,6 +27,9 @@ BONUS = 3.0
 # How far above the corrected line (in normal-quantile units) the bonus
 # reaches its cap; it rises linearly from 0 at the line.
 RAMP = 0.5
+# The most columns the conditional test regresses out of the target: the
+# strongest of those that pass the univariate test.
+MAX_CONDITIONED = 32
 # p-values are floored here before they become normal quantiles (z <= 37).
 _P_FLOOR = 1e-300
 
@@ -54,34 +59,128 @@ def marginal_pvalues(X, stats, target, task, sample_weight=None):
         With several targets, the smallest p-value times their number
         (Bonferroni), at most 1. Constant columns get 1.
     """
+    return linear_pvalues(X, stats, target, task, sample_weight, conditional=False)[0]
+
+
+def linear_pvalues(X, stats, target, task, sample_weight=None, conditional=True):
+    """Univariate and conditional p-values of each column's link to the target.
+
+    Takes the arguments of :func:`marginal_pvalues` and returns
+    ``(marginal, conditional)``, two arrays of shape (n_features,).
+    ``marginal`` is what :func:`marginal_pvalues` returns. ``conditional``
+    tests each other column against what the columns that pass the
+    univariate test (the ``MAX_CONDITIONED`` strongest) leave of the target
+    unexplained, by least squares with an intercept: a column that is
+    linked to y only beside them, such as diabetes' sex column (its
+    correlation with y is 0.04), passes there. It is 1 for the conditioning
+    columns themselves, for constant columns and for columns they explain
+    (near-copies), and everywhere when nothing passes, when nothing of the
+    target is left (a noise-free linear target), when too few rows remain,
+    or with ``conditional=False``.
+    """
     if sp.issparse(X):
         X = X.tocsr()  # one layout, so CSR and CSC input sum alike
     n = X.shape[0]
     weight = np.ones(n) if sample_weight is None else np.asarray(sample_weight, float)
-    if task in ("binary", "multiclass"):
+    classes = task in ("binary", "multiclass")
+    if classes:
         # The weighted one-hot of the classes, sparse: n entries, however
         # many classes (a dense one would be n x n_classes floats).
         target = np.asarray(target)
         weighted = sp.csr_matrix(
             (weight, (np.arange(n), target)), shape=(n, int(target.max()) + 1)
         )
+        per_target = np.asarray(weighted.sum(axis=0)).ravel()
     else:
         design = np.asarray(target, dtype=np.float64).reshape(n, -1)
         weighted = design * weight[:, None]
-    if sp.issparse(X):
-        sum_x, sum_xx, cross = _sparse_sums(X, stats, weight, weighted)
-    else:
-        sum_x, sum_xx, cross = _dense_sums(X, stats, weight, weighted)
+        per_target = weighted.sum(axis=0)
+    sum_x, sum_xx, cross = _column_sums(X, stats, weight, weighted)
     total = weight.sum()
     n_eff = total**2 / np.sum(weight**2)
     ss_x = np.maximum(sum_xx - sum_x**2 / total, 0.0)
+    varies = ss_x > 1e-12 * total
     with np.errstate(divide="ignore", invalid="ignore"):
-        if task in ("binary", "multiclass"):
-            class_weights = np.asarray(weighted.sum(axis=0)).ravel()
-            pvalues = _anova(cross, class_weights, sum_x, ss_x, total, n_eff)
+        if classes:
+            marginal = _anova(cross, per_target, sum_x, ss_x, total, n_eff)
         else:
-            pvalues = _linear(cross, design, weight, sum_x, ss_x, total, n_eff)
-    return np.where(ss_x > 1e-12 * total, pvalues, 1.0)
+            marginal = _linear(cross, design, weight, sum_x, ss_x, total, n_eff)
+    marginal = np.where(varies, marginal, 1.0)
+    ones = np.ones_like(marginal)
+    passed = np.flatnonzero(marginal < LEVEL / marginal.size)
+    size = min(MAX_CONDITIONED, int(n_eff // 4))
+    if not conditional or size < 1 or not 0 < passed.size < marginal.size:
+        return marginal, ones
+    chosen = passed[np.argsort(marginal[passed], kind="stable")[:size]]
+    columns = X[:, chosen]
+    columns = columns.toarray() if sp.issparse(columns) else np.array(columns, float)
+    columns = (columns / stats.absmax[chosen] - stats.scaled_mean[chosen]) / (
+        stats.scaled_std[chosen]
+    )
+    with_chosen = _column_sums(X, stats, weight, columns * weight[:, None])[2]
+    if classes:
+        target_ss = np.diag(per_target)
+    else:
+        target_ss = design.T @ weighted
+    centred = _Centred(sum_x, total)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pvalues = _partial(
+            ss_x,
+            centred(with_chosen, sum_x[chosen]),
+            centred(cross, per_target),
+            target_ss - np.outer(per_target, per_target) / total,
+            chosen,
+            n_eff,
+        )
+    pvalues[chosen] = 1.0
+    return marginal, np.where(varies, pvalues, 1.0)
+
+
+class _Centred:
+    """Weighted cross products of the columns with others, about both means."""
+
+    def __init__(self, sum_x, total):
+        self.sum_x, self.total = sum_x, total
+
+    def __call__(self, cross, sums):
+        return cross - np.outer(self.sum_x, sums) / self.total
+
+
+def _partial(ss_x, with_chosen, with_target, target_ss, chosen, n_eff):
+    """p-values of the F test of each column against the target, both with
+    the chosen columns regressed out.
+
+    The arguments are centred weighted cross products: ``ss_x`` of each
+    column with itself, ``with_chosen`` (n_features, n_chosen) with the
+    chosen columns, ``with_target`` (n_features, n_targets) with the
+    target's columns and ``target_ss`` of those among themselves.
+    """
+    gram = with_chosen[chosen]
+    inverse = np.linalg.pinv(gram, rcond=1e-10, hermitian=True)
+    rank = np.linalg.matrix_rank(gram, hermitian=True)
+    along = with_chosen @ inverse
+    left_x = ss_x - np.einsum("jk,jk->j", along, with_chosen)
+    left_xy = with_target - along @ with_target[chosen]
+    left_y = target_ss - with_target[chosen].T @ inverse @ with_target[chosen]
+    tiny = 1e-9 * np.trace(target_ss)
+    df1 = np.linalg.matrix_rank(left_y, tol=tiny, hermitian=True)
+    df2 = n_eff - 1 - rank - df1
+    if df1 == 0 or df2 <= 0 or not np.trace(left_y) > tiny:
+        return np.ones(ss_x.shape)
+    inverse_y = np.linalg.pinv(left_y, rcond=1e-9, hermitian=True)
+    explained = np.einsum("jk,jk->j", left_xy @ inverse_y, left_xy)
+    r2 = np.clip(explained / left_x, 0.0, 1.0)
+    f = r2 / (1.0 - r2) * df2 / df1
+    pvalues = np.nan_to_num(st.f.sf(f, df1, df2), nan=1.0)
+    return np.where(left_x > 1e-9 * ss_x, pvalues, 1.0)
+
+
+def _column_sums(X, stats, weight, weighted):
+    """Weighted sums of the standardized columns of X, of their squares and
+    of their products with the columns of ``weighted``."""
+    if sp.issparse(X):
+        return _sparse_sums(X, stats, weight, weighted)
+    return _dense_sums(X, stats, weight, weighted)
 
 
 def _dense_sums(X, stats, weight, weighted):

@@ -26,7 +26,7 @@ from ._constants import GATE_ACTIVATIONS, PENALTIES
 from ._data import ColumnStats, float32_rows
 from ._importance import combined, gate_weight
 from ._lazy import LazyModule, TorchDevice
-from ._marginal import marginal_evidence, marginal_pvalues
+from ._marginal import linear_pvalues, marginal_evidence
 from ._redundancy import correlations, redundancy_factors
 from ._stack import user_stacklevel
 from ._threshold import resolve_threshold, support_mask
@@ -185,9 +185,10 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         learn the task). Features the final networks separate clearly keep
         their place; among those they leave close together (redundant
         copies, weak columns), the early direct link to y decides. In
-        ``fit`` with a target, a column whose own link to y passes an F test
-        at ``p < 0.5 / n_features`` (so on pure noise half a column passes
-        per fit, on average) gains up to 3 more (capped, so the networks
+        ``fit`` with a target, a column whose link to y passes an F test
+        at ``p < 0.5 / n_features``, on its own or beside the columns that
+        pass on their own (so on pure noise about one column passes per
+        fit, on average), gains up to 3 more (capped, so the networks
         still order such columns among themselves and a clear network
         winner keeps its place). In ``partial_fit`` (one epoch per call, no
         bonus) the early ranking is the state at the end of the call's
@@ -306,17 +307,24 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         and multilabel targets (with several targets, the smallest p-value
         times their number). None after an unsupervised fit and after
         ``partial_fit``.
-    univariate_bonus_ : ndarray of shape (n_features_in_,)
-        The part of ``feature_importances_`` that the univariate tests
+    conditional_pvalues_ : ndarray of shape (n_features_in_,) or None
+        p-value of each column's link to what the columns passing the
+        univariate test (the 32 strongest) leave of y unexplained, by least
+        squares: it finds a column that matters only beside the others.
+        1 for those columns themselves, for columns they explain and
+        everywhere when none passes or nothing of y is left. None where
+        ``univariate_pvalues_`` is None.
+    linear_bonus_ : ndarray of shape (n_features_in_,)
+        The part of ``feature_importances_`` that the two linear tests
         added (``importance_type="combined"`` in ``fit`` only, zeros
-        otherwise): a column with ``p < 0.5 / n_features`` gains up to a
-        fixed bonus, so ``feature_importances_ - univariate_bonus_``
-        ranks the features as the networks alone do.
+        otherwise): a column with ``p < 0.5 / n_features`` in either test
+        gains up to a fixed bonus, so ``feature_importances_ -
+        linear_bonus_`` ranks the features as the networks alone do.
     redundancy_factor_ : ndarray of shape (n_features_in_,)
         What the ``redundancy`` discount multiplied each feature's importance
         by (in every network's row of ``all_importances_``, in
         ``feature_importances_``, its standard deviation and
-        ``univariate_bonus_``): 1 for a feature with no more important
+        ``linear_bonus_``): 1 for a feature with no more important
         near-copy, 0 for an exact copy. All ones after ``partial_fit`` or
         with ``redundancy=None``.
     classes_ : ndarray
@@ -1067,12 +1075,10 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
             torch.set_num_threads(before)
 
     def _pvalues(self, X, target, sample_weight):
-        """p-values of the univariate tests of X against y (None without y)."""
+        """(univariate, conditional) p-values of X against y, or None without y."""
         if target is None:
             return None
-        return marginal_pvalues(
-            X, self._stats, target.numpy(), self._task, sample_weight
-        )
+        return linear_pvalues(X, self._stats, target.numpy(), self._task, sample_weight)
 
     # -------------------------------------------------------------- record
     def _record(
@@ -1086,7 +1092,9 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         bonus = np.zeros(gates.shape[1])
         first = result.early_importance
         if self.importance_type == "combined" and first is not None:
-            evidence = None if pvalues is None else marginal_evidence(pvalues)
+            evidence = None
+            if pvalues is not None:  # either test's p-value at one line
+                evidence = marginal_evidence(np.minimum(*pvalues))
             importances, bonus = combined(
                 gates * norms, first, evidence=evidence, return_bonus=True
             )
@@ -1101,8 +1109,8 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
             )
             importances, bonus = importances * factors, bonus * factors
         self.redundancy_factor_ = factors
-        self.univariate_pvalues_ = pvalues
-        self.univariate_bonus_ = bonus
+        self.univariate_pvalues_, self.conditional_pvalues_ = pvalues or (None, None)
+        self.linear_bonus_ = bonus
         self.all_importances_ = importances
         self.feature_importances_ = importances.mean(axis=0)
         self.feature_importances_std_ = importances.std(axis=0)

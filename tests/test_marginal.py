@@ -13,7 +13,9 @@ from skcancelout._importance import combined
 from skcancelout._marginal import (
     BONUS,
     LEVEL,
+    MAX_CONDITIONED,
     RAMP,
+    linear_pvalues,
     marginal_evidence,
     marginal_pvalues,
 )
@@ -135,13 +137,16 @@ def test_fit_exposes_the_pvalues_and_the_bonus_it_added():
     np.testing.assert_allclose(
         selector.univariate_pvalues_, f_classif(X, y)[1], rtol=1e-6
     )
-    bonus = selector.univariate_bonus_
-    passed = selector.univariate_pvalues_ < LEVEL / X.shape[1]
+    bonus = selector.linear_bonus_
+    lowest = np.minimum(selector.univariate_pvalues_, selector.conditional_pvalues_)
+    passed = lowest < LEVEL / X.shape[1]
     assert passed.sum() >= 10
     assert np.all(bonus[~passed] == 0) and np.all(bonus[passed] > 0)
     # One scale turns the evidence into importance units; near-copies are
     # discounted as their importances are (phenols and flavanoids, r = 0.86).
-    evidence = marginal_evidence(selector.univariate_pvalues_)
+    evidence = marginal_evidence(
+        np.minimum(selector.univariate_pvalues_, selector.conditional_pvalues_)
+    )
     factor = selector.redundancy_factor_
     assert factor.min() < 1
     expected = evidence * factor
@@ -169,17 +174,19 @@ def test_the_bonus_is_zero_without_the_combined_importance_or_a_target():
     gate = CancelOutSelector(importance_type="gate", max_iter=5, random_state=0)
     gate.fit(X, y)
     assert gate.univariate_pvalues_.shape == (X.shape[1],)
-    assert not np.any(gate.univariate_bonus_)
+    assert not np.any(gate.linear_bonus_)
 
     unsupervised = CancelOutSelector(max_iter=5, random_state=0).fit(X)
     assert unsupervised.univariate_pvalues_ is None
-    assert not np.any(unsupervised.univariate_bonus_)
+    assert unsupervised.conditional_pvalues_ is None
+    assert not np.any(unsupervised.linear_bonus_)
 
     stream = CancelOutSelector(random_state=0).fit(X, y)
     assert stream.univariate_pvalues_ is not None
     stream.partial_fit(X, y)
     assert stream.univariate_pvalues_ is None
-    assert not np.any(stream.univariate_bonus_)
+    assert stream.conditional_pvalues_ is None
+    assert not np.any(stream.linear_bonus_)
 
 
 @pytest.mark.parametrize("sparse", [False, True])
@@ -220,3 +227,117 @@ def test_sparse_pvalues_from_the_stored_entries_equal_the_dense_ones(task):
             _pvalues(X, target, task, w),
             rtol=1e-7,
         )
+
+
+def _conditional(X, target, task, weight=None):
+    return linear_pvalues(X, ColumnStats.from_data(X), target, task, weight)[1]
+
+
+def _partial_f_test(X, Y, given, weight):
+    """Reference: weighted least squares residuals of each column and of Y
+    on [1, X[:, given]], then the F test of the one on the other."""
+    root = np.sqrt(weight)[:, None]
+    design = np.column_stack([np.ones(len(X)), X[:, given]]) * root
+
+    def residual(v):
+        return v - design @ np.linalg.lstsq(design, v, rcond=None)[0]
+
+    left_y = residual(Y * root)
+    n_eff = weight.sum() ** 2 / np.sum(weight**2)
+    df1 = np.linalg.matrix_rank(left_y)
+    df2 = n_eff - 1 - len(given) - df1
+    pvalues = np.ones(X.shape[1])
+    for j in np.setdiff1d(np.arange(X.shape[1]), given):
+        left_x = residual(X[:, [j]] * root)
+        fitted = left_y @ np.linalg.lstsq(left_y, left_x, rcond=None)[0]
+        r2 = float(np.sum(fitted**2) / np.sum(left_x**2))
+        pvalues[j] = stats.f.sf(r2 / (1 - r2) * df2 / df1, df1, df2)
+    return pvalues
+
+
+def _suppressor_data(n=400, seed=0):
+    """y = a + noise; column 0 is a + b, column 1 is b: column 1 has no
+    link to y of its own (corr(b, y) = 0) but a clear one beside column 0."""
+    rng = np.random.RandomState(seed)
+    a, b = rng.normal(size=n), rng.normal(size=n)
+    X = np.column_stack([a + b, b, rng.normal(size=(n, 18))])
+    return X, a + 0.5 * rng.normal(size=n)
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_conditional_pvalues_are_those_of_the_partial_f_test(sparse, weighted):
+    X, y = _suppressor_data()
+    X[:, 5] = X[:, 5] * 1e-3 + 40.0  # an offset and a small scale
+    rng = np.random.RandomState(1)
+    weight = rng.uniform(0.2, 3.0, size=len(y)) if weighted else np.ones(len(y))
+    labels = (y > 0).astype(int) + (y > 1)
+    data = sp.csc_matrix(X) if sparse else X
+    for task, target, Y in (
+        ("regression", y[:, None], y[:, None]),
+        ("multiclass", labels, np.eye(3)[labels]),
+    ):
+        marginal, conditional = linear_pvalues(
+            data, ColumnStats.from_data(X), target, task, weight
+        )
+        given = np.flatnonzero(marginal < LEVEL / X.shape[1])
+        assert 0 in given and 1 not in given  # b alone says nothing of y
+        np.testing.assert_allclose(
+            conditional, _partial_f_test(X, Y, given, weight), rtol=1e-6, atol=1e-300
+        )
+        assert conditional[1] < 1e-20  # beside a + b, b is clear
+
+
+def test_the_conditional_test_finds_a_suppressor_the_selector_then_keeps():
+    X, y = _suppressor_data()
+    selector = CancelOutSelector(random_state=0).fit(X, y)
+    assert selector.univariate_pvalues_[1] > 0.05
+    assert selector.conditional_pvalues_[1] < 1e-20
+    assert selector.linear_bonus_[1] == pytest.approx(selector.linear_bonus_.max())
+    assert set(np.argsort(-selector.feature_importances_)[:2]) == {0, 1}
+
+
+def test_nothing_passes_conditionally_when_nothing_is_left_of_y():
+    # A noise-free linear target: once its columns are regressed out, the
+    # residue is rounding error, which noise columns must not "explain".
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(300, 40))
+    y = X[:, :3] @ [3.0, -2.0, 1.5]
+    marginal, conditional = linear_pvalues(
+        X, ColumnStats.from_data(X), y[:, None], "regression"
+    )
+    assert np.all(marginal[:3] < 1e-10)
+    np.testing.assert_array_equal(conditional, 1.0)
+
+
+def test_conditioning_columns_their_copies_and_constants_get_one():
+    X, y = _suppressor_data()
+    X[:, 7] = X[:, 0] * 2.0 - 1.0  # an exact copy of a conditioning column
+    X[:, 8] = 3.0
+    conditional = _conditional(X, y[:, None], "regression")
+    assert conditional[0] == 1.0 and conditional[7] == 1.0 and conditional[8] == 1.0
+    assert conditional[1] < 1e-20
+
+
+def test_nothing_passing_the_univariate_test_means_no_conditional_test():
+    rng = np.random.RandomState(2)
+    X = rng.normal(size=(200, 10))
+    y = (X[:, 0] * X[:, 1] > 0).astype(int)  # no column linked on its own
+    marginal = _pvalues(X, y, "binary")
+    assert marginal.min() > LEVEL / 10
+    np.testing.assert_array_equal(_conditional(X, y, "binary"), 1.0)
+
+
+def test_the_conditional_test_regresses_out_at_most_the_strongest_columns():
+    rng = np.random.RandomState(0)
+    n, strong = 2000, MAX_CONDITIONED + 8
+    X = rng.normal(size=(n, strong + 10))
+    y = X[:, :strong] @ np.linspace(1.0, 2.0, strong) + rng.normal(size=n)
+    marginal, conditional = linear_pvalues(
+        X, ColumnStats.from_data(X), y[:, None], "regression"
+    )
+    given = np.argsort(marginal)[:MAX_CONDITIONED]
+    assert np.all(conditional[given] == 1.0)
+    # The weakest strong columns were left out and are tested; they pass.
+    tested = np.setdiff1d(np.arange(strong), given)
+    assert tested.size == 8 and np.all(conditional[tested] < 1e-10)

@@ -128,9 +128,7 @@ def test_discounted_attributes_stay_consistent():
     np.testing.assert_allclose(
         selector.feature_importances_std_, plain.feature_importances_std_ * factor
     )
-    np.testing.assert_allclose(
-        selector.univariate_bonus_, plain.univariate_bonus_ * factor
-    )
+    np.testing.assert_allclose(selector.linear_bonus_, plain.linear_bonus_ * factor)
     np.testing.assert_array_equal(plain.redundancy_factor_, 1.0)
     # every network's own selection agrees that the copy is out
     frequency = selector.set_params(max_features=2).get_selection_frequency()

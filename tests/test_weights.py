@@ -168,16 +168,16 @@ def test_first_layer_decay_lifts_weak_linear_signal_above_noise(seed):
     # Noise-free y = X[:, :8] @ coef with two weak coefficients (1.0, 0.7).
     # Without the decay, unused features keep their random first-layer rows
     # and the weak ones drown among them (these seeds miss one of the 8).
+    # The networks' own ranking is compared: the conditional linear test
+    # lifts the weak columns of this noise-free target with or without it.
     rng = np.random.default_rng(seed)
     X = rng.standard_normal((300, 60))
     y = X[:, :8] @ np.array([8, 7, 6, 5, 4, 3, 1.0, 0.7])
     margin = {}
     for decay in (0.0, 0.003):
-        imp = (
-            CancelOutSelector(first_layer_decay=decay, random_state=seed)
-            .fit(X, y)
-            .feature_importances_
-        )
+        fitted = CancelOutSelector(first_layer_decay=decay, random_state=seed)
+        fitted.fit(X, y)
+        imp = fitted.feature_importances_ - fitted.linear_bonus_
         margin[decay] = imp[6:8].min() / imp[8:].max()
     assert margin[0.0] < 1 < margin[0.003]
 
