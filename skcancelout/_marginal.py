@@ -30,6 +30,9 @@ RAMP = 0.5
 # The most columns the conditional test regresses out of the target: the
 # strongest of those that pass the univariate test.
 MAX_CONDITIONED = 32
+# Entries (1 MB of float64) of the dense blocks of the conditioning columns
+# that the conditional test reads sparse X with.
+_SPARSE_BLOCK_ENTRIES = 2**17
 # p-values are floored here before they become normal quantiles (z <= 37).
 _P_FLOOR = 1e-300
 
@@ -69,12 +72,14 @@ def linear_pvalues(X, stats, target, task, sample_weight=None, conditional=True)
     ``(marginal, conditional)``, two arrays of shape (n_features,).
     ``marginal`` is what :func:`marginal_pvalues` returns. ``conditional``
     tests each other column against what the columns that pass the
-    univariate test (the ``MAX_CONDITIONED`` strongest) leave of the target
+    univariate test (the ``MAX_CONDITIONED`` strongest, at most a quarter
+    of the effective sample size) leave of the target
     unexplained, by least squares with an intercept: a column that is
     linked to y only beside them, such as diabetes' sex column (its
     correlation with y is 0.04), passes there. It is 1 for the conditioning
     columns themselves, for constant columns and for columns they explain
-    (near-copies), and everywhere when nothing passes, when nothing of the
+    (near-copies), and everywhere when nothing passes, when every column
+    is among the conditioning ones, when nothing of the
     target is left (a noise-free linear target), when too few rows remain,
     or with ``conditional=False``.
     """
@@ -107,68 +112,130 @@ def linear_pvalues(X, stats, target, task, sample_weight=None, conditional=True)
             marginal = _linear(cross, design, weight, sum_x, ss_x, total, n_eff)
     marginal = np.where(varies, marginal, 1.0)
     ones = np.ones_like(marginal)
-    passed = np.flatnonzero(marginal < LEVEL / marginal.size)
     size = min(MAX_CONDITIONED, int(n_eff // 4))
-    if not conditional or size < 1 or not 0 < passed.size < marginal.size:
+    passed = np.flatnonzero(marginal < LEVEL / marginal.size)
+    if not conditional or size < 1 or passed.size == 0:
         return marginal, ones
     chosen = passed[np.argsort(marginal[passed], kind="stable")[:size]]
-    columns = X[:, chosen]
-    columns = columns.toarray() if sp.issparse(columns) else np.array(columns, float)
-    columns = (columns / stats.absmax[chosen] - stats.scaled_mean[chosen]) / (
-        stats.scaled_std[chosen]
-    )
-    with_chosen = _column_sums(X, stats, weight, columns * weight[:, None])[2]
-    if classes:
-        target_ss = np.diag(per_target)
-    else:
-        target_ss = design.T @ weighted
-    centred = _Centred(sum_x, total)
+    if chosen.size == marginal.size:
+        return marginal, ones  # no column is left to test
+    # Centred cross products: of each column with the chosen ones, and
+    # with the target's columns (for classes, the centred class sums).
+    with_chosen = _cross_with(X, stats, weight, chosen, sum_x[chosen] / total)
+    with_target = cross - np.outer(sum_x, per_target) / total
     with np.errstate(divide="ignore", invalid="ignore"):
-        pvalues = _partial(
-            ss_x,
-            centred(with_chosen, sum_x[chosen]),
-            centred(cross, per_target),
-            target_ss - np.outer(per_target, per_target) / total,
-            chosen,
-            n_eff,
-        )
+        if classes:
+            pvalues = _partial_classes(
+                ss_x, with_chosen, with_target, per_target, chosen, n_eff
+            )
+        else:
+            target_ss = design.T @ weighted - np.outer(per_target, per_target) / total
+            pvalues = _partial(ss_x, with_chosen, with_target, target_ss, chosen, n_eff)
     pvalues[chosen] = 1.0
     return marginal, np.where(varies, pvalues, 1.0)
 
 
-class _Centred:
-    """Weighted cross products of the columns with others, about both means."""
+def _cross_with(X, stats, weight, chosen, chosen_mean):
+    """Weighted cross products of every standardized column of X with the
+    ``chosen`` ones, centred (``chosen_mean``: their weighted means).
 
-    def __init__(self, sum_x, total):
-        self.sum_x, self.total = sum_x, total
+    Read in blocks of rows, so the only array of the size of X is, for
+    sparse X, one block's scaled copy. Centring the chosen side is enough:
+    its weighted sum is zero, so the other side's mean drops out, and for
+    sparse X the shift of each column is applied after summing its stored
+    entries, as in :func:`_stored_sums`.
+    """
+    out = np.zeros((X.shape[1], chosen.size))
+    if not sp.issparse(X):
+        for rows, part in standardized_chunks(X, stats):
+            out += part.T @ ((part[:, chosen] - chosen_mean) * weight[rows, None])
+        return out
+    mean, std = stats.scaled_mean, stats.scaled_std
+    sums = np.zeros(chosen.size)
+    # Each block's product is a new (n_features, n_chosen) array: blocks of
+    # at least n_features rows keep that cost below the block's own.
+    step = max(_SPARSE_BLOCK_ENTRIES // chosen.size, X.shape[1])
+    for start in range(0, X.shape[0], step):
+        rows = slice(start, start + step)
+        u = divide_columns(X[rows], stats.absmax)
+        z = (u[:, chosen].toarray() - mean[chosen]) / std[chosen]
+        c = (z - chosen_mean) * weight[rows, None]
+        out += np.asarray(u.T @ c)
+        sums += c.sum(axis=0)
+    return (out - np.outer(mean, sums)) / std[:, None]
 
-    def __call__(self, cross, sums):
-        return cross - np.outer(self.sum_x, sums) / self.total
+
+def _whitening(gram):
+    """``(basis, rank)`` with ``basis @ basis.T`` the pseudo-inverse of the
+    positive semi-definite ``gram``, directions below 1e-10 of its largest
+    eigenvalue dropped (so the rank and the inverse agree)."""
+    values, vectors = np.linalg.eigh(gram)
+    keep = values > 1e-10 * max(values.max(initial=0.0), 0.0)
+    if not keep.any():
+        return np.zeros((gram.shape[0], 0)), 0
+    return vectors[:, keep] / np.sqrt(values[keep]), int(keep.sum())
 
 
 def _partial(ss_x, with_chosen, with_target, target_ss, chosen, n_eff):
     """p-values of the F test of each column against the target, both with
-    the chosen columns regressed out.
+    the chosen columns regressed out (least squares with an intercept).
 
     The arguments are centred weighted cross products: ``ss_x`` of each
     column with itself, ``with_chosen`` (n_features, n_chosen) with the
     chosen columns, ``with_target`` (n_features, n_targets) with the
     target's columns and ``target_ss`` of those among themselves.
     """
-    gram = with_chosen[chosen]
-    inverse = np.linalg.pinv(gram, rcond=1e-10, hermitian=True)
-    rank = np.linalg.matrix_rank(gram, hermitian=True)
-    along = with_chosen @ inverse
-    left_x = ss_x - np.einsum("jk,jk->j", along, with_chosen)
-    left_xy = with_target - along @ with_target[chosen]
-    left_y = target_ss - with_target[chosen].T @ inverse @ with_target[chosen]
-    tiny = 1e-9 * np.trace(target_ss)
-    df1 = np.linalg.matrix_rank(left_y, tol=tiny, hermitian=True)
+    basis, rank = _whitening(with_chosen[chosen])
+    along = with_chosen @ basis
+    target_along = with_target[chosen].T @ basis
+    left_x = ss_x - np.einsum("jk,jk->j", along, along)
+    left_xy = with_target - along @ target_along.T
+    left_y = target_ss - target_along @ target_along.T
+    # What is left of the target, in directions above rounding error.
+    values, vectors = np.linalg.eigh(left_y)
+    keep = values > 1e-9 * np.trace(target_ss)
+    df1 = int(keep.sum())
     df2 = n_eff - 1 - rank - df1
-    if df1 == 0 or df2 <= 0 or not np.trace(left_y) > tiny:
+    if df1 == 0 or df2 <= 0:
+        # Nothing of the target is left to explain, or no rows to test on.
         return np.ones(ss_x.shape)
-    inverse_y = np.linalg.pinv(left_y, rcond=1e-9, hermitian=True)
-    explained = np.einsum("jk,jk->j", left_xy @ inverse_y, left_xy)
+    explained = ((left_xy @ vectors[:, keep]) ** 2 / values[keep]).sum(axis=1)
+    return _f_pvalues(explained, left_x, ss_x, df1, df2)
+
+
+def _partial_classes(ss_x, with_chosen, class_sums, class_weights, chosen, n_eff):
+    """:func:`_partial` for class labels, without a classes x classes matrix.
+
+    Testing a column against the class indicators, both with the chosen
+    columns regressed out, is testing whether the classes add to the
+    chosen columns in explaining the column (analysis of covariance): the
+    residual with the classes comes from the within-class cross products,
+    which the centred class sums (``class_sums``, (n_features, n_classes))
+    give.
+    """
+    present = class_weights > 0
+    sums, weights = class_sums[:, present], class_weights[present]
+    basis, rank = _whitening(with_chosen[chosen])
+    along = with_chosen @ basis
+    left_x = ss_x - np.einsum("jk,jk->j", along, along)
+    within_x = ss_x - (sums**2 / weights).sum(axis=1)
+    within = with_chosen - (sums / weights) @ sums[chosen].T
+    within_basis, within_rank = _whitening(within[chosen])
+    within_along = within @ within_basis
+    left_within = within_x - np.einsum("jk,jk->j", within_along, within_along)
+    groups = int(present.sum())
+    df1 = groups - 1 + within_rank - rank
+    df2 = n_eff - groups - within_rank
+    if df1 <= 0 or df2 <= 0:
+        return np.ones(ss_x.shape)
+    explained = left_x - np.maximum(left_within, 0.0)
+    return _f_pvalues(explained, left_x, ss_x, df1, df2)
+
+
+def _f_pvalues(explained, left_x, ss_x, df1, df2):
+    """p-values of ``F = (r2 / df1) / ((1 - r2) / df2)``, ``r2`` the share
+    of ``left_x`` that is ``explained``; 1 for a column the chosen columns
+    explain already (a near-copy: nothing left to test)."""
     r2 = np.clip(explained / left_x, 0.0, 1.0)
     f = r2 / (1.0 - r2) * df2 / df1
     pvalues = np.nan_to_num(st.f.sf(f, df1, df2), nan=1.0)

@@ -187,8 +187,9 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         copies, weak columns), the early direct link to y decides. In
         ``fit`` with a target, a column whose link to y passes an F test
         at ``p < 0.5 / n_features``, on its own or beside the columns that
-        pass on their own (so on pure noise about one column passes per
-        fit, on average), gains up to 3 more (capped, so the networks
+        pass on their own (on pure noise half a column passes per fit, on
+        average; beside real columns, the second test lets up to about
+        another half through), gains up to 3 more (capped, so the networks
         still order such columns among themselves and a clear network
         winner keeps its place). In ``partial_fit`` (one epoch per call, no
         bonus) the early ranking is the state at the end of the call's
@@ -309,10 +310,12 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         ``partial_fit``.
     conditional_pvalues_ : ndarray of shape (n_features_in_,) or None
         p-value of each column's link to what the columns passing the
-        univariate test (the 32 strongest) leave of y unexplained, by least
-        squares: it finds a column that matters only beside the others.
-        1 for those columns themselves, for columns they explain and
-        everywhere when none passes or nothing of y is left. None where
+        univariate test (the 32 strongest, and at most a quarter of the
+        number of samples) leave of y unexplained, by least squares: it
+        finds a column that matters only beside the others. 1 for those
+        columns themselves, for columns they explain and everywhere when
+        none passes, when they are all the columns or when nothing of y is
+        left. None where
         ``univariate_pvalues_`` is None.
     linear_bonus_ : ndarray of shape (n_features_in_,)
         The part of ``feature_importances_`` that the two linear tests

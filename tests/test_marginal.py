@@ -1,5 +1,7 @@
 """The univariate evidence that importance_type="combined" adds."""
 
+import tracemalloc
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -341,3 +343,76 @@ def test_the_conditional_test_regresses_out_at_most_the_strongest_columns():
     # The weakest strong columns were left out and are tested; they pass.
     tested = np.setdiff1d(np.arange(strong), given)
     assert tested.size == 8 and np.all(conditional[tested] < 1e-10)
+
+
+def test_conditional_classes_with_an_absent_class_and_zero_weights():
+    # The class test never builds a classes x classes matrix; an index with
+    # no rows and rows of weight 0 must not change its degrees of freedom.
+    X, y = _suppressor_data(n=500, seed=3)
+    labels = np.digitize(y, [-1.0, 0.0, 1.0]) * 2  # classes 0, 2, 4, 6
+    weight = np.random.RandomState(4).uniform(0.5, 2.0, size=len(y))
+    weight[:40] = 0.0
+    marginal, conditional = linear_pvalues(
+        X, ColumnStats.from_data(X), labels, "multiclass", weight
+    )
+    given = np.flatnonzero(marginal < LEVEL / X.shape[1])
+    expected = _partial_f_test(X, np.eye(7)[labels], given, weight)
+    np.testing.assert_allclose(conditional, expected, rtol=1e-6, atol=1e-300)
+
+
+def test_a_target_left_only_as_rounding_error_is_not_tested():
+    # One target is explained exactly by the passing columns, the other
+    # almost: after float32 rounding the first leaves a residue of about
+    # 1e-13, which noise columns must not "explain" (they did, p 5e-11).
+    rng = np.random.RandomState(34)
+    X = rng.normal(size=(300, 40))
+    Y = np.column_stack(
+        [X[:, :3] @ [3.0, -2.0, 1.5], X[:, 3] + 1e-4 * rng.normal(size=300)]
+    )
+    Y = ((Y - Y.mean(0)) / Y.std(0)).astype(np.float32)
+    marginal, conditional = linear_pvalues(X, ColumnStats.from_data(X), Y, "regression")
+    given = np.flatnonzero(marginal < LEVEL / 40)
+    # The reference with the second target alone: the only one left.
+    expected = _partial_f_test(X, Y[:, [1]].astype(float), given, np.ones(300))
+    np.testing.assert_allclose(conditional, expected, rtol=1e-5)
+
+
+def test_when_every_column_passes_the_ones_left_out_are_still_tested():
+    rng = np.random.RandomState(0)
+    n, d = 2000, MAX_CONDITIONED + 8
+    X = rng.normal(size=(n, d))
+    y = X @ np.linspace(1.0, 2.0, d) + rng.normal(size=n)
+    marginal, conditional = linear_pvalues(
+        X, ColumnStats.from_data(X), y[:, None], "regression"
+    )
+    assert np.all(marginal < LEVEL / d)
+    left_out = np.argsort(marginal)[MAX_CONDITIONED:]
+    assert np.all(conditional[left_out] < 1e-10)
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_the_conditional_test_reads_x_in_blocks(sparse):
+    # No copy of X and no rows x conditioning-columns array: on tall X the
+    # conditional test costs little memory beside the univariate one.
+    rng = np.random.RandomState(0)
+    n = 200_000
+    if sparse:
+        X = sp.random(n, 200, density=0.01, format="csr", random_state=0)
+        y = (X[:, :30] @ np.ones(30) + 0.1 * rng.normal(size=n))[:, None]
+    else:
+        X = rng.normal(size=(n, 40)).astype(np.float32)
+        y = (X[:, :36] @ rng.uniform(0.5, 1.0, 36) + rng.normal(size=n))[:, None]
+    stats_ = ColumnStats.from_data(X)
+    peaks = {}
+    for conditional in (False, True):
+        tracemalloc.start()
+        try:
+            marginal, _ = linear_pvalues(X, stats_, y, "regression", None, conditional)
+            peaks[conditional] = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+    assert np.sum(marginal < LEVEL / X.shape[1]) >= 30  # the test ran
+    # A rows x 32 float64 array alone would be 51 MB, X itself is 32 MB
+    # dense and 4.8 MB sparse (values and indices).
+    assert peaks[True] < 1.25 * peaks[False]
+    assert sparse or peaks[True] < 0.25 * X.nbytes
