@@ -107,7 +107,14 @@ def plot_hits(summary, tasks, methods, path):
     ax.set_xticks(np.arange(len(tasks)) + 0.4 - width / 2, tasks, rotation=30)
     ax.set_ylabel("hit@k")
     ax.set_ylim(0, 1.05)
-    ax.legend(fontsize=7, ncols=4)
+    # Above the bars, not over them.
+    ax.legend(
+        fontsize=7,
+        ncols=8,
+        loc="lower center",
+        bbox_to_anchor=(0.5, 1.0),
+        frameon=False,
+    )
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
