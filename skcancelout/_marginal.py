@@ -166,14 +166,27 @@ def _cross_with(X, stats, weight, chosen, chosen_mean):
 
 
 def _whitening(gram):
-    """``(basis, rank)`` with ``basis @ basis.T`` the pseudo-inverse of the
-    positive semi-definite ``gram``, directions below 1e-10 of its largest
-    eigenvalue dropped (so the rank and the inverse agree)."""
+    """``basis`` with ``basis @ basis.T`` the pseudo-inverse of the positive
+    semi-definite ``gram``, directions below 1e-10 of its largest
+    eigenvalue dropped: its number of columns is the rank that agrees with
+    that inverse."""
     values, vectors = np.linalg.eigh(gram)
     keep = values > 1e-10 * max(values.max(initial=0.0), 0.0)
-    if not keep.any():
-        return np.zeros((gram.shape[0], 0)), 0
-    return vectors[:, keep] / np.sqrt(values[keep]), int(keep.sum())
+    return vectors[:, keep] / np.sqrt(values[keep])
+
+
+def _regressed_out(ss, with_chosen, chosen):
+    """What regressing out the chosen columns leaves of each column.
+
+    ``ss`` and ``with_chosen`` are each column's centred sum of squares and
+    its cross products with the chosen columns. Returns ``(left, along,
+    basis)``: the residual sums of squares, each column's coordinates in
+    the whitened span of the chosen ones, and the whitening (its columns
+    are as many as that span's dimension; see :func:`_whitening`).
+    """
+    basis = _whitening(with_chosen[chosen])
+    along = with_chosen @ basis
+    return ss - np.einsum("jk,jk->j", along, along), along, basis
 
 
 def _partial(ss_x, with_chosen, with_target, target_ss, chosen, n_eff):
@@ -185,17 +198,15 @@ def _partial(ss_x, with_chosen, with_target, target_ss, chosen, n_eff):
     chosen columns, ``with_target`` (n_features, n_targets) with the
     target's columns and ``target_ss`` of those among themselves.
     """
-    basis, rank = _whitening(with_chosen[chosen])
-    along = with_chosen @ basis
-    target_along = with_target[chosen].T @ basis
-    left_x = ss_x - np.einsum("jk,jk->j", along, along)
-    left_xy = with_target - along @ target_along.T
-    left_y = target_ss - target_along @ target_along.T
+    left_x, along, basis = _regressed_out(ss_x, with_chosen, chosen)
+    target_along = basis.T @ with_target[chosen]
+    left_xy = with_target - along @ target_along
+    left_y = target_ss - target_along.T @ target_along
     # What is left of the target, in directions above rounding error.
     values, vectors = np.linalg.eigh(left_y)
     keep = values > 1e-9 * np.trace(target_ss)
     df1 = int(keep.sum())
-    df2 = n_eff - 1 - rank - df1
+    df2 = n_eff - 1 - basis.shape[1] - df1
     if df1 == 0 or df2 <= 0:
         # Nothing of the target is left to explain, or no rows to test on.
         return np.ones(ss_x.shape)
@@ -215,15 +226,16 @@ def _partial_classes(ss_x, with_chosen, class_sums, class_weights, chosen, n_eff
     """
     present = class_weights > 0
     sums, weights = class_sums[:, present], class_weights[present]
-    basis, rank = _whitening(with_chosen[chosen])
-    along = with_chosen @ basis
-    left_x = ss_x - np.einsum("jk,jk->j", along, along)
+    left_x, _, basis = _regressed_out(ss_x, with_chosen, chosen)
+    # The same, within the classes: the residual beside chosen and classes.
     within_x = ss_x - (sums**2 / weights).sum(axis=1)
     within = with_chosen - (sums / weights) @ sums[chosen].T
-    within_basis, within_rank = _whitening(within[chosen])
-    within_along = within @ within_basis
-    left_within = within_x - np.einsum("jk,jk->j", within_along, within_along)
-    groups = int(present.sum())
+    left_within, _, within_basis = _regressed_out(within_x, within, chosen)
+    groups, rank, within_rank = (
+        int(present.sum()),
+        basis.shape[1],
+        within_basis.shape[1],
+    )
     df1 = groups - 1 + within_rank - rank
     df2 = n_eff - groups - within_rank
     if df1 <= 0 or df2 <= 0:
