@@ -73,15 +73,15 @@ def linear_pvalues(X, stats, target, task, sample_weight=None, conditional=True)
     ``marginal`` is what :func:`marginal_pvalues` returns. ``conditional``
     tests each other column against what the columns that pass the
     univariate test (the ``MAX_CONDITIONED`` strongest, at most a quarter
-    of the effective sample size) leave of the target
-    unexplained, by least squares with an intercept: a column that is
-    linked to y only beside them, such as diabetes' sex column (its
-    correlation with y is 0.04), passes there. It is 1 for the conditioning
-    columns themselves, for constant columns and for columns they explain
-    (near-copies), and everywhere when nothing passes, when every column
-    is among the conditioning ones, when nothing of the
-    target is left (a noise-free linear target), when too few rows remain,
-    or with ``conditional=False``.
+    of the effective sample size) leave of the target unexplained, by
+    least squares with an intercept: a column that is linked to y only
+    beside them, such as diabetes' sex column (its correlation with y is
+    0.04), passes there. It is 1 for the conditioning columns themselves,
+    for constant columns and for columns they explain (near-copies), and
+    everywhere when nothing passes, when every column is among the
+    conditioning ones, when nothing of the target is left (a noise-free
+    linear target), when too few rows remain, or with
+    ``conditional=False``.
     """
     if sp.issparse(X):
         X = X.tocsr()  # one layout, so CSR and CSC input sum alike

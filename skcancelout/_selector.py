@@ -261,7 +261,10 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         ``gate_history_`` (costs ``max_iter * n_features`` floats).
     random_state : int, RandomState instance or None, default=None
         Seeds the weights, shuffling and validation split. An int gives
-        bitwise identical refits. Global NumPy and torch generators are never
+        bitwise identical refits on the same machine with the same thread
+        count (``n_jobs``); another thread count or CPU splits the products
+        differently, and the rounding can then swap borderline features
+        (see the user guide). Global NumPy and torch generators are never
         used.
     verbose : int, default=0
         ``0`` prints nothing; ``1`` prints one line per epoch with the loss,
