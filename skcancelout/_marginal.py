@@ -105,11 +105,15 @@ def linear_pvalues(X, stats, target, task, sample_weight=None, conditional=True)
     n_eff = total**2 / np.sum(weight**2)
     ss_x = np.maximum(sum_xx - sum_x**2 / total, 0.0)
     varies = ss_x > 1e-12 * total
+    # Centred cross products with the target's columns (for classes, the
+    # centred class sums); both tests read them.
+    with_target = cross - np.outer(sum_x, per_target) / total
     with np.errstate(divide="ignore", invalid="ignore"):
         if classes:
             marginal = _anova(cross, per_target, sum_x, ss_x, total, n_eff)
         else:
-            marginal = _linear(cross, design, weight, sum_x, ss_x, total, n_eff)
+            ss_y = weight @ design**2 - per_target**2 / total
+            marginal = _linear(with_target, ss_y, ss_x, n_eff)
     marginal = np.where(varies, marginal, 1.0)
     ones = np.ones_like(marginal)
     size = min(MAX_CONDITIONED, int(n_eff // 4))
@@ -119,10 +123,7 @@ def linear_pvalues(X, stats, target, task, sample_weight=None, conditional=True)
     chosen = passed[np.argsort(marginal[passed], kind="stable")[:size]]
     if chosen.size == marginal.size:
         return marginal, ones  # no column is left to test
-    # Centred cross products: of each column with the chosen ones, and
-    # with the target's columns (for classes, the centred class sums).
     with_chosen = _cross_with(X, stats, weight, chosen, sum_x[chosen] / total)
-    with_target = cross - np.outer(sum_x, per_target) / total
     with np.errstate(divide="ignore", invalid="ignore"):
         if classes:
             pvalues = _partial_classes(
@@ -342,13 +343,10 @@ def _anova(class_sums, class_weights, sum_x, ss_x, total, n_eff):
     return np.nan_to_num(st.f.sf(f, df1, df2), nan=1.0)
 
 
-def _linear(cross, design, weight, sum_x, ss_x, total, n_eff):
+def _linear(covariance, ss_y, ss_x, n_eff):
     df2 = n_eff - 2
     if df2 <= 0:
-        return np.ones(sum_x.shape)
-    sum_y = weight @ design
-    ss_y = weight @ design**2 - sum_y**2 / total
-    covariance = cross - np.outer(sum_x, sum_y) / total
+        return np.ones(ss_x.shape)
     r2 = np.clip(covariance**2 / (ss_x[:, None] * ss_y[None, :]), 0.0, 1.0)
     f = r2 / (1.0 - r2) * df2
     pvalues = np.nan_to_num(st.f.sf(f, 1, df2), nan=1.0)
