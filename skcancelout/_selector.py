@@ -182,23 +182,24 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         make 8 optimizer steps where an epoch has fewer), shifted and
         scaled to [0, 1] with one scale for all nets (a net that separates
         its features sharply weighs more in the mean than one that did not
-        learn the task). Features the final networks separate clearly keep
-        their place; among those they leave close together (redundant
-        copies, weak columns), the early direct link to y decides. In
-        ``fit`` with a target, a column whose link to y passes an F test
-        at ``p < 0.5 / n_features``, on its own or beside the columns that
-        pass on their own (on pure noise half a column passes per fit, on
-        average; beside real columns, the second test lets up to about
-        another half through), gains up to 3 more (capped, so the networks
-        still order such columns among themselves and a clear network
-        winner keeps its place). In ``partial_fit`` (one epoch per call, no
-        bonus) the early ranking is the state at the end of the call's
-        epoch, before idle units are revived and gates floored, so it
-        mostly repeats the final one; the mean over networks still uses
-        the shared scale, so it can order features differently from
+        learn the task). Features the final networks separate clearly keep their
+        place; among those they leave close together (redundant copies, weak
+        columns), the early direct link to y decides. In ``fit`` with a target,
+        a column whose link to y passes an F test at ``p < 0.5 / n_features``,
+        on its own or beside the columns that pass on their own (on pure noise
+        half a column passes per fit, on average; beside real columns, the
+        second test lets up to about another half through; where permutations of
+        y show chance passing that line, as with a target that is zero in almost
+        every row, the line is lowered, see ``univariate_line_``), gains up to 3
+        more (capped, so the networks still order such columns among themselves
+        and a clear network winner keeps its place). In ``partial_fit`` (one
+        epoch per call, no bonus) the early ranking is the state at the end of
+        the call's epoch, before idle units are revived and gates floored, so it
+        mostly repeats the final one; the mean over networks still uses the
+        shared scale, so it can order features differently from
         ``"gate_weight"``. ``"gate"``: the gate value alone, in [0, 1] for
-        sigmoid gates (the original CancelOut ranking). See the user guide
-        for the evidence behind the default.
+        sigmoid gates (the original CancelOut ranking). See the user guide for
+        the evidence behind the default.
     redundancy : float in (0, 1) or None, default=0.99
         Discount near-copies of more important features. ``fit`` walks the
         features from the most important down (among the 100 most
@@ -320,10 +321,19 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         none passes, when they are all the columns or when nothing of y is
         left. None where
         ``univariate_pvalues_`` is None.
+    univariate_line_, conditional_line_ : float or None
+        The p-value below which a column passes each test:
+        ``0.5 / n_features_in_`` (Bonferroni), or lower where the F test's
+        assumptions fail and chance passes that line (a target that is zero
+        in almost every row beside sparse columns, say): then the median,
+        over 19 fixed permutations of y (for the conditional test on a
+        continuous target, of what the columns passing the univariate test
+        leave of y), of the test's smallest p-value. None where
+        ``univariate_pvalues_`` is None.
     linear_bonus_ : ndarray of shape (n_features_in_,)
         The part of ``feature_importances_`` that the two linear tests
         added (``importance_type="combined"`` in ``fit`` only, zeros
-        otherwise): a column with ``p < 0.5 / n_features`` in either test
+        otherwise): a column below its line in either test
         gains up to a fixed bonus, so ``feature_importances_ -
         linear_bonus_`` ranks the features as the networks alone do.
     redundancy_factor_ : ndarray of shape (n_features_in_,)
@@ -1081,7 +1091,8 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
             torch.set_num_threads(before)
 
     def _pvalues(self, X, target, sample_weight):
-        """(univariate, conditional) p-values of X against y, or None without y."""
+        """The linear tests of X against y (p-values and the line each
+        must pass, a ``LinearTests``), or None without y."""
         if target is None:
             return None
         return linear_pvalues(X, self._stats, target.numpy(), self._task, sample_weight)
@@ -1099,8 +1110,11 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         first = result.early_importance
         if self.importance_type == "combined" and first is not None:
             evidence = None
-            if pvalues is not None:  # either test's p-value at one line
-                evidence = marginal_evidence(np.minimum(*pvalues))
+            if pvalues is not None:  # each test at its own line
+                evidence = np.maximum(
+                    marginal_evidence(pvalues.univariate, pvalues.univariate_line),
+                    marginal_evidence(pvalues.conditional, pvalues.conditional_line),
+                )
             importances, bonus = combined(
                 gates * norms, first, evidence=evidence, return_bonus=True
             )
@@ -1115,7 +1129,12 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
             )
             importances, bonus = importances * factors, bonus * factors
         self.redundancy_factor_ = factors
-        self.univariate_pvalues_, self.conditional_pvalues_ = pvalues or (None, None)
+        (
+            self.univariate_pvalues_,
+            self.conditional_pvalues_,
+            self.univariate_line_,
+            self.conditional_line_,
+        ) = pvalues or (None, None, None, None)
         self.linear_bonus_ = bonus
         self.all_importances_ = importances
         self.feature_importances_ = importances.mean(axis=0)

@@ -16,6 +16,7 @@ from skcancelout._marginal import (
     BONUS,
     LEVEL,
     MAX_CONDITIONED,
+    N_PERMUTATIONS,
     RAMP,
     linear_pvalues,
     marginal_evidence,
@@ -140,14 +141,20 @@ def test_fit_exposes_the_pvalues_and_the_bonus_it_added():
         selector.univariate_pvalues_, f_classif(X, y)[1], rtol=1e-6
     )
     bonus = selector.linear_bonus_
-    lowest = np.minimum(selector.univariate_pvalues_, selector.conditional_pvalues_)
-    passed = lowest < LEVEL / X.shape[1]
+    univariate, conditional = (
+        selector.univariate_pvalues_,
+        selector.conditional_pvalues_,
+    )
+    # Normal residuals: both lines are Bonferroni's.
+    assert selector.univariate_line_ == selector.conditional_line_ == LEVEL / 13
+    passed = np.minimum(univariate, conditional) < LEVEL / 13
     assert passed.sum() >= 10
     assert np.all(bonus[~passed] == 0) and np.all(bonus[passed] > 0)
     # One scale turns the evidence into importance units; near-copies are
     # discounted as their importances are (phenols and flavanoids, r = 0.86).
-    evidence = marginal_evidence(
-        np.minimum(selector.univariate_pvalues_, selector.conditional_pvalues_)
+    evidence = np.maximum(
+        marginal_evidence(univariate, selector.univariate_line_),
+        marginal_evidence(conditional, selector.conditional_line_),
     )
     factor = selector.redundancy_factor_
     assert factor.min() < 1
@@ -232,7 +239,7 @@ def test_sparse_pvalues_from_the_stored_entries_equal_the_dense_ones(task):
 
 
 def _conditional(X, target, task, weight=None):
-    return linear_pvalues(X, ColumnStats.from_data(X), target, task, weight)[1]
+    return linear_pvalues(X, ColumnStats.from_data(X), target, task, weight).conditional
 
 
 def _partial_f_test(X, Y, given, weight):
@@ -279,10 +286,10 @@ def test_conditional_pvalues_are_those_of_the_partial_f_test(sparse, weighted):
         ("regression", y[:, None], y[:, None]),
         ("multiclass", labels, np.eye(3)[labels]),
     ):
-        marginal, conditional = linear_pvalues(
+        marginal, conditional, line, _ = linear_pvalues(
             data, ColumnStats.from_data(X), target, task, weight
         )
-        given = np.flatnonzero(marginal < LEVEL / X.shape[1])
+        given = np.flatnonzero(marginal < line)
         assert 0 in given and 1 not in given  # b alone says nothing of y
         np.testing.assert_allclose(
             conditional, _partial_f_test(X, Y, given, weight), rtol=1e-6, atol=1e-300
@@ -305,7 +312,7 @@ def test_nothing_passes_conditionally_when_nothing_is_left_of_y():
     rng = np.random.RandomState(0)
     X = rng.normal(size=(300, 40))
     y = X[:, :3] @ [3.0, -2.0, 1.5]
-    marginal, conditional = linear_pvalues(
+    marginal, conditional, *_ = linear_pvalues(
         X, ColumnStats.from_data(X), y[:, None], "regression"
     )
     assert np.all(marginal[:3] < 1e-10)
@@ -335,7 +342,7 @@ def test_the_conditional_test_regresses_out_at_most_the_strongest_columns():
     n, strong = 2000, MAX_CONDITIONED + 8
     X = rng.normal(size=(n, strong + 10))
     y = X[:, :strong] @ np.linspace(1.0, 2.0, strong) + rng.normal(size=n)
-    marginal, conditional = linear_pvalues(
+    marginal, conditional, *_ = linear_pvalues(
         X, ColumnStats.from_data(X), y[:, None], "regression"
     )
     given = np.argsort(marginal)[:MAX_CONDITIONED]
@@ -352,10 +359,10 @@ def test_conditional_classes_with_an_absent_class_and_zero_weights():
     labels = np.digitize(y, [-1.0, 0.0, 1.0]) * 2  # classes 0, 2, 4, 6
     weight = np.random.RandomState(4).uniform(0.5, 2.0, size=len(y))
     weight[:40] = 0.0
-    marginal, conditional = linear_pvalues(
+    marginal, conditional, line, _ = linear_pvalues(
         X, ColumnStats.from_data(X), labels, "multiclass", weight
     )
-    given = np.flatnonzero(marginal < LEVEL / X.shape[1])
+    given = np.flatnonzero(marginal < line)
     expected = _partial_f_test(X, np.eye(7)[labels], given, weight)
     np.testing.assert_allclose(conditional, expected, rtol=1e-6, atol=1e-300)
 
@@ -370,8 +377,10 @@ def test_a_target_left_only_as_rounding_error_is_not_tested():
         [X[:, :3] @ [3.0, -2.0, 1.5], X[:, 3] + 1e-4 * rng.normal(size=300)]
     )
     Y = ((Y - Y.mean(0)) / Y.std(0)).astype(np.float32)
-    marginal, conditional = linear_pvalues(X, ColumnStats.from_data(X), Y, "regression")
-    given = np.flatnonzero(marginal < LEVEL / 40)
+    marginal, conditional, line, _ = linear_pvalues(
+        X, ColumnStats.from_data(X), Y, "regression"
+    )
+    given = np.flatnonzero(marginal < line)
     # The reference with the second target alone: the only one left.
     expected = _partial_f_test(X, Y[:, [1]].astype(float), given, np.ones(300))
     np.testing.assert_allclose(conditional, expected, rtol=1e-5)
@@ -382,7 +391,7 @@ def test_when_every_column_passes_the_ones_left_out_are_still_tested():
     n, d = 2000, MAX_CONDITIONED + 8
     X = rng.normal(size=(n, d))
     y = X @ np.linspace(1.0, 2.0, d) + rng.normal(size=n)
-    marginal, conditional = linear_pvalues(
+    marginal, conditional, *_ = linear_pvalues(
         X, ColumnStats.from_data(X), y[:, None], "regression"
     )
     assert np.all(marginal < LEVEL / d)
@@ -407,7 +416,9 @@ def test_the_conditional_test_reads_x_in_blocks(sparse):
     for conditional in (False, True):
         tracemalloc.start()
         try:
-            marginal, _ = linear_pvalues(X, stats_, y, "regression", None, conditional)
+            marginal = linear_pvalues(X, stats_, y, "regression", None, conditional, 0)[
+                0
+            ]
             peaks[conditional] = tracemalloc.get_traced_memory()[1]
         finally:
             tracemalloc.stop()
@@ -416,3 +427,107 @@ def test_the_conditional_test_reads_x_in_blocks(sparse):
     # dense and 4.8 MB sparse (values and indices).
     assert peaks[True] < 1.25 * peaks[False]
     assert sparse or peaks[True] < 0.25 * X.nbytes
+
+
+def _sparse_rare(seed, classes=False, n=300, d=1000):
+    """Sparse skewed columns beside a target that is zero (or one class)
+    in all but about 5 % of the rows: the F tests' normal errors fail."""
+    rng = np.random.default_rng(seed)
+    X = sp.random(n, d, density=0.01, random_state=seed, format="csr")
+    X.data = rng.exponential(size=X.nnz)
+    rare = rng.random(n) < 0.05
+    if classes:
+        return X, rare.astype(int), "binary"
+    return X, (rare * rng.exponential(size=n))[:, None], "regression"
+
+
+@pytest.mark.parametrize("classes", [False, True])
+def test_permutations_raise_the_line_where_chance_passes_bonferroni(classes):
+    # Unrelated data, 20 draws: at p < 0.5 / d, on average 22 (regression)
+    # and 34 (classes) columns pass per draw, in every draw. At the
+    # permutation lines about one does, and in about half of the draws.
+    draws, passing, any_pass = 20, [], 0
+    for seed in range(draws):
+        X, target, task = _sparse_rare(seed, classes)
+        tests = linear_pvalues(X, ColumnStats.from_data(X), target, task)
+        bonferroni = np.minimum(tests.univariate, tests.conditional) < LEVEL / 1000
+        passed = (tests.univariate < tests.univariate_line) | (
+            tests.conditional < tests.conditional_line
+        )
+        assert bonferroni.sum() >= 5 and tests.univariate_line < 1e-3 * LEVEL / 1000
+        passing.append(passed.sum())
+        any_pass += passed.any()
+    assert np.mean(passing) < 2.0 and any_pass <= 0.7 * draws
+
+
+def test_with_normal_errors_the_lines_stay_bonferronis():
+    for seed in range(5):
+        rng = np.random.RandomState(seed)
+        X = rng.normal(size=(300, 50))
+        y = X[:, 0] + rng.normal(size=300)
+        tests = linear_pvalues(X, ColumnStats.from_data(X), y[:, None], "regression")
+        assert tests.univariate[0] < 1e-10
+        # The median of the permutations' smallest p-values sits above the
+        # line here (0.5 / d is near their 40th percentile).
+        assert tests.univariate_line == tests.conditional_line == LEVEL / 50
+    fixed = linear_pvalues(
+        X, ColumnStats.from_data(X), y[:, None], "regression", None, True, 0
+    )
+    assert fixed.univariate_line == fixed.conditional_line == LEVEL / 50
+
+
+def test_the_selector_gives_no_bonus_to_noise_that_passes_bonferroni_by_chance():
+    rng = np.random.default_rng(0)
+    n, d = 500, 3000
+    X = sp.random(n, d, density=0.01, random_state=0, format="csr")
+    X.data = rng.exponential(size=X.nnz)
+    y = np.asarray(X[:, :5].sum(axis=1)).ravel()  # zero in 92 % of the rows
+    selector = CancelOutSelector(n_estimators=2, max_iter=5, random_state=0).fit(X, y)
+    lowest = np.minimum(selector.univariate_pvalues_, selector.conditional_pvalues_)
+    assert np.sum(lowest[5:] < LEVEL / d) >= 40  # Bonferroni's passes: noise
+    noise_bonus = selector.linear_bonus_[5:] > 0
+    assert noise_bonus.sum() <= 2
+    assert np.sum(selector.linear_bonus_[:5] > 0) >= 3
+
+
+@pytest.mark.parametrize("classes", [False, True])
+def test_the_lines_are_the_same_for_dense_sparse_and_scaled_weights(classes):
+    X, target, task = _sparse_rare(3, classes, n=200, d=300)
+    weight = np.random.RandomState(0).uniform(0.5, 2.0, size=200)
+    stats_ = ColumnStats.from_data(X)
+    lines = [
+        linear_pvalues(data, stats_, target, task, w)[2:]
+        for data, w in (
+            (X, weight),
+            (X.toarray(), weight),
+            (sp.csc_matrix(X), 1000 * weight),
+        )
+    ]
+    assert lines[0][0] < LEVEL / 300
+    np.testing.assert_allclose(lines[1], lines[0], rtol=1e-6)
+    np.testing.assert_allclose(lines[2], lines[0], rtol=1e-6)
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_the_permutations_cost_little_memory_beside_x(sparse):
+    rng = np.random.RandomState(0)
+    n = 200_000
+    if sparse:
+        X = sp.random(n, 200, density=0.01, format="csr", random_state=0)
+        stored = X.data.nbytes + X.indices.nbytes
+    else:
+        X = rng.normal(size=(n, 40)).astype(np.float32)
+        stored = X.nbytes
+    y = rng.normal(size=(n, 1))
+    stats_ = ColumnStats.from_data(X)
+    peaks = {}
+    for permutations in (0, N_PERMUTATIONS):
+        tracemalloc.start()
+        try:
+            linear_pvalues(X, stats_, y, "regression", None, False, permutations)
+            peaks[permutations] = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+    # The permuted targets of one pass are at most an eighth of X's
+    # float32 size (or one target): 19 of them at once would be 30 MB.
+    assert peaks[N_PERMUTATIONS] < peaks[0] + 0.3 * stored + 3 * 8 * n
