@@ -8,15 +8,17 @@ multilabel targets), or beside the columns that pass on their own (the F
 test of the column against what least squares on them leaves of y).
 The F tests assume roughly normal errors. Where they fail (sparse skewed
 columns beside a target that is zero, or one class, in almost every row)
-chance passes that line in every fit, dozens of columns at a time, so
-each test is also run on ``N_PERMUTATIONS`` fixed permutations of the
-target (for the second test on a continuous target, of what the columns
-passing on their own leave of it), and its line is lowered to the median of its smallest
-p-value over them where that is lower: a chance pass in at most about
-every other fit on unrelated data, as Bonferroni's line gives with
-normal errors. With normal errors the permutations move the line by
-little: at most 0.15 normal-quantile units on the training splits of the
-benchmark tasks (data seeds 0-9; 43 of the 200 lines move).
+chance passes that line in every fit, dozens of columns at a time. So each
+test is also run on ``N_PERMUTATIONS`` permutations of the target, drawn
+from a fixed seed (for the second test on a continuous or multilabel
+target, of what the columns passing on their own leave of it), and its line
+is lowered to the median of its smallest p-value over them where that is
+lower: on unrelated data a chance pass comes in at most about every other
+fit (with normal errors, Bonferroni's line gives about one in four). With
+normal errors the permutations move the line by little: at most 0.15
+normal-quantile units on the training splits of the benchmark tasks (data
+seeds 0-9; 43 of the 200 lines move).
+
 The bonus is at most
 ``BONUS`` robust z-units of the network rankings, so it reorders the
 columns the trained networks leave close together (weak real columns
@@ -49,8 +51,10 @@ N_PERMUTATIONS = 19
 # They are drawn from this seed, so the line depends on the data only, not
 # on the selector's random_state.
 _PERMUTATION_SEED = 0
-# Bytes (32 MB) of permuted targets read in one pass over X.
+# Bytes of permuted targets (and what a pass computes from them) read in
+# one pass over X: at most 32 MB, and up to 4 MB whatever the size of X.
 _PERMUTATION_BYTES = 2**25
+_PERMUTATION_FLOOR = 2**22
 # Entries (1 MB of float64) of the dense blocks of the conditioning columns
 # that the conditional test reads sparse X with.
 _SPARSE_BLOCK_ENTRIES = 2**17
@@ -130,9 +134,11 @@ def linear_pvalues(
 
     Each line is ``LEVEL / n_features`` (Bonferroni), or lower where chance
     passes that line: each test is run again on ``permutations`` (odd)
-    fixed permutations of the target's rows (the sample weights staying
-    with their rows, the conditioning columns those of the real target),
-    and its line is lowered to the median over them of its smallest
+    permutations of the target's rows, drawn from a fixed seed among the
+    rows of positive weight (the weights staying with their rows, the
+    conditioning columns those of the real target; for the conditional
+    test on a continuous or multilabel target, what they leave of it is
+    permuted), and its line is lowered to the median over them of its smallest
     p-value where that is lower. ``permutations=0`` keeps both at the
     Bonferroni line.
     """
@@ -162,10 +168,10 @@ def linear_pvalues(
         target's rows (of ``values`` instead for a continuous target)."""
         if not permutations:
             return bonferroni
-        lowest = [
-            test(*part).min()
-            for part in _permuted(X, stats, target, values, weight, permutations)
-        ]
+        lowest = []
+        for part in _permuted(X, stats, target, values, weight, permutations):
+            lowest.append(test(*part).min())
+            del part  # not held while the next pass reads X
         z = st.norm.isf(np.clip(lowest, _P_FLOOR, 1.0))
         return min(bonferroni, float(st.norm.sf(np.median(z))))
 
@@ -247,22 +253,36 @@ def _permuted(X, stats, target, design, weight, permutations):
     for the target itself (``design`` None for class labels).
 
     The permuted targets of several permutations are read in one pass over
-    X: at most ``_PERMUTATION_BYTES`` of them at once, and at most an
-    eighth of X's float32 size (one permutation a pass at least). The
-    sample weights stay with their rows.
+    X, with what the pass computes from them (an (n_features, n_targets)
+    array each): at most ``_PERMUTATION_BYTES`` at once, at most the larger
+    of ``_PERMUTATION_FLOOR`` and what X itself takes (an eighth of its
+    float32 size when dense; when sparse, half the float64 copy of its
+    entries that each pass makes anyway), and one permutation a pass at
+    least. The
+    permutations are drawn in the same sequence however they are grouped.
+
+    Only rows of positive weight are permuted, among themselves, and the
+    weights stay with their rows: rows of weight 0 (which the tests ignore)
+    change nothing, as if they were dropped.
     """
     rng = np.random.default_rng(_PERMUTATION_SEED)
     classes = design is None
     n, n_features = X.shape
     width = int(target.max()) + 1 if classes else design.shape[1]
-    stored = X.nnz if sp.issparse(X) else n * n_features
-    budget = min(_PERMUTATION_BYTES, stored // 2)  # 4-byte entries, an eighth
-    # Bytes per row of one permutation: the weight, its column index and
-    # the permuted labels for classes; the weighted target for values.
-    per_pass = max(1, budget // (n * (24 if classes else 8 * width)))
+    if sp.issparse(X):
+        beside_x = 6 * X.nnz  # half a copy of float64 values, int32 indices
+    else:
+        beside_x = n * n_features // 2  # an eighth of 4-byte entries
+    budget = min(_PERMUTATION_BYTES, max(_PERMUTATION_FLOOR, beside_x))
+    # Bytes of one permutation: per row the weight, its column index and
+    # the permuted label for classes, or the weighted target; per column of
+    # X the cross products and one block's share of them.
+    row_bytes = 24 if classes else 8 * width
+    per_pass = max(1, budget // (n * row_bytes + 16 * n_features * width))
+    positive = None if np.all(weight > 0) else np.flatnonzero(weight > 0)
     for start in range(0, permutations, per_pass):
         count = min(per_pass, permutations - start)
-        orders = [rng.permutation(n) for _ in range(count)]
+        orders = [_order(n, positive, rng) for _ in range(count)]
         if classes:
             # Row i holds, for permutation k, the weight of row i in column
             # k * width + (the class that permutation gives row i).
@@ -288,10 +308,12 @@ def _permuted(X, stats, target, design, weight, permutations):
                 )
             per_column = stacked.sum(axis=0)
         cross = _column_sums(X, stats, weight, stacked)[2]
-        for k, order in enumerate(orders):
+        del stacked  # before the next pass builds its own
+        for k in range(count):
             columns = slice(k * width, (k + 1) * width)
-            values = None if classes else design[order]
+            values = None if classes else design[orders[k]]
             yield cross[:, columns], per_column[columns], values
+        del orders, cross, values
 
 
 def _chosen_blocks(X, stats, chosen):
@@ -311,6 +333,16 @@ def _chosen_blocks(X, stats, chosen):
         rows = slice(start, start + step)
         u = divide_columns(X[rows], stats.absmax)
         yield rows, u, (u[:, chosen].toarray() - mean) / std
+
+
+def _order(n, positive, rng):
+    """A random order of the rows that moves only those in ``positive``
+    (all of them where it is None), drawn as ``rng.permutation`` would."""
+    if positive is None:
+        return rng.permutation(n)
+    order = np.arange(n)
+    order[positive] = positive[rng.permutation(positive.size)]
+    return order
 
 
 def _cross_with(X, stats, weight, chosen, chosen_mean):

@@ -326,8 +326,9 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         ``0.5 / n_features_in_`` (Bonferroni), or lower where the F test's
         assumptions fail and chance passes that line (a target that is zero
         in almost every row beside sparse columns, say): then the median,
-        over 19 fixed permutations of y (for the conditional test on a
-        continuous target, of what the columns passing the univariate test
+        over 19 permutations of y (drawn from a fixed seed, among the rows of
+        positive weight; for the conditional test on a continuous or
+        multilabel target, of what the columns passing the univariate test
         leave of y), of the test's smallest p-value. None where
         ``univariate_pvalues_`` is None.
     linear_bonus_ : ndarray of shape (n_features_in_,)
