@@ -163,14 +163,21 @@ def linear_pvalues(
         p = _univariate(cross, per_target, design, weight, sums, classes)
         return np.where(varies, p, 1.0)
 
+    # Class labels are permuted alike for both tests: their class sums are
+    # kept from the first where they are small, and the second reads them.
+    kept = [] if classes and permutations * cross.nbytes <= _PERMUTATION_BYTES else None
+
     def permuted(test, values=design):
         """The test's line: its smallest p-value on each permutation of the
         target's rows (of ``values`` instead for a continuous target)."""
         if not permutations:
             return bonferroni
         lowest = []
-        for part in _permuted(X, stats, target, values, weight, permutations):
+        parts = kept or _permuted(X, stats, target, values, weight, permutations)
+        for part in parts:
             lowest.append(test(*part).min())
+            if kept is not None and len(kept) < permutations:
+                kept.append(part)
             del part  # not held while the next pass reads X
         z = st.norm.isf(np.clip(lowest, _P_FLOOR, 1.0))
         return min(bonferroni, float(st.norm.sf(np.median(z))))
@@ -252,14 +259,14 @@ def _permuted(X, stats, target, design, weight, permutations):
     permutations of the target's rows, as :func:`linear_pvalues` has them
     for the target itself (``design`` None for class labels).
 
-    The permuted targets of several permutations are read in one pass over
-    X, with what the pass computes from them (an (n_features, n_targets)
-    array each): at most ``_PERMUTATION_BYTES`` at once, at most the larger
-    of ``_PERMUTATION_FLOOR`` and what X itself takes (an eighth of its
-    float32 size when dense; when sparse, half the float64 copy of its
-    entries that each pass makes anyway), and one permutation a pass at
-    least. The
-    permutations are drawn in the same sequence however they are grouped.
+    Several permutations share one pass over X, so that what a pass holds
+    (the permuted labels or weighted targets, and the (n_features,
+    n_targets) products of each) stays within ``_PERMUTATION_BYTES``, and
+    within the larger of ``_PERMUTATION_FLOOR`` and what X itself takes (an
+    eighth of its float32 size when dense; when sparse, half the float64
+    copy of its entries that each pass makes anyway); one permutation a
+    pass at least. The permutations are drawn in the same sequence however
+    they are grouped.
 
     Only rows of positive weight are permuted, among themselves, and the
     weights stay with their rows: rows of weight 0 (which the tests ignore)
@@ -271,49 +278,76 @@ def _permuted(X, stats, target, design, weight, permutations):
     width = int(target.max()) + 1 if classes else design.shape[1]
     if sp.issparse(X):
         beside_x = 6 * X.nnz  # half a copy of float64 values, int32 indices
+        # Classes: the weighted one-hot of all rows (weight, index, label).
+        row_bytes = 24 if classes else 8 * width
     else:
         beside_x = n * n_features // 2  # an eighth of 4-byte entries
+        # Classes: the permuted label; blocks of rows get their one-hot.
+        row_bytes = 4 if classes else 8 * width
     budget = min(_PERMUTATION_BYTES, max(_PERMUTATION_FLOOR, beside_x))
-    # Bytes of one permutation: per row the weight, its column index and
-    # the permuted label for classes, or the weighted target; per column of
-    # X the cross products and one block's share of them.
-    row_bytes = 24 if classes else 8 * width
     per_pass = max(1, budget // (n * row_bytes + 16 * n_features * width))
     positive = None if np.all(weight > 0) else np.flatnonzero(weight > 0)
     for start in range(0, permutations, per_pass):
         count = min(per_pass, permutations - start)
         orders = [_order(n, positive, rng) for _ in range(count)]
         if classes:
-            # Row i holds, for permutation k, the weight of row i in column
-            # k * width + (the class that permutation gives row i).
-            labels = np.column_stack(
-                [target[order] + k * width for k, order in enumerate(orders)]
+            group = np.empty((n, count), dtype=np.int32)
+            for k, order in enumerate(orders):
+                group[:, k] = target[order]
+            per_column = np.concatenate(
+                [np.bincount(labels, weight, width) for labels in group.T]
             )
-            stacked = sp.csr_matrix(
-                (
-                    np.repeat(weight, count),
-                    labels.ravel(),
-                    np.arange(0, n * count + 1, count),
-                ),
-                shape=(n, count * width),
-            )
-            per_column = np.asarray(stacked.sum(axis=0)).ravel()
         else:
-            stacked = np.empty((n, count * width))
+            group = np.empty((n, count * width))
             for k, order in enumerate(orders):
                 np.multiply(
                     design[order],
                     weight[:, None],
-                    out=stacked[:, k * width : (k + 1) * width],
+                    out=group[:, k * width : (k + 1) * width],
                 )
-            per_column = stacked.sum(axis=0)
-        cross = _column_sums(X, stats, weight, stacked)[2]
-        del stacked  # before the next pass builds its own
+            per_column = group.sum(axis=0)
+        cross = _group_cross(X, stats, weight, group, width if classes else 0)
+        del group  # before the next pass builds its own
         for k in range(count):
             columns = slice(k * width, (k + 1) * width)
             values = None if classes else design[orders[k]]
             yield cross[:, columns], per_column[columns], values
         del orders, cross, values
+
+
+def _group_cross(X, stats, weight, group, n_classes):
+    """Cross products of the standardized columns of X with the targets of
+    ``group``, as the third value of :func:`_column_sums`.
+
+    ``group`` holds weighted targets, or with ``n_classes`` one class label
+    per row and permutation, whose weighted one-hot (permutation k's class
+    c in column ``k * n_classes + c``) is built a block of rows at a time
+    for dense X. Dense X is read in standardized blocks and only the
+    products are taken (not the columns' own sums, which the permutations
+    leave as they are).
+    """
+
+    def targets(rows):
+        if not n_classes:
+            return group[rows]
+        labels = group[rows] + np.arange(group.shape[1]) * n_classes
+        size, count = labels.shape
+        return sp.csr_matrix(
+            (
+                np.repeat(weight[rows], count),
+                labels.ravel(),
+                np.arange(0, size * count + 1, count),
+            ),
+            shape=(size, count * n_classes),
+        )
+
+    if sp.issparse(X):
+        return _column_sums(X, stats, weight, targets(slice(None)))[2]
+    width = group.shape[1] * (n_classes or 1)
+    cross = np.zeros((X.shape[1], width))
+    for rows, part in standardized_chunks(X, stats):
+        cross += np.asarray(targets(rows).T @ part).T
+    return cross
 
 
 def _chosen_blocks(X, stats, chosen):
@@ -338,10 +372,16 @@ def _chosen_blocks(X, stats, chosen):
 def _order(n, positive, rng):
     """A random order of the rows that moves only those in ``positive``
     (all of them where it is None), drawn as ``rng.permutation`` would."""
+    # Shuffling 4-byte indices draws what rng.permutation does, 3x faster.
+    dtype = np.int32 if n < 2**31 else np.int64
     if positive is None:
-        return rng.permutation(n)
-    order = np.arange(n)
-    order[positive] = positive[rng.permutation(positive.size)]
+        order = np.arange(n, dtype=dtype)
+        rng.shuffle(order)
+        return order
+    moved = np.arange(positive.size, dtype=dtype)
+    rng.shuffle(moved)
+    order = np.arange(n, dtype=dtype)
+    order[positive] = positive[moved]
     return order
 
 
