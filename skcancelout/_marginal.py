@@ -165,7 +165,8 @@ def linear_pvalues(
 
     # Class labels are permuted alike for both tests: their class sums are
     # kept from the first where they are small, and the second reads them.
-    kept = [] if classes and permutations * cross.nbytes <= _PERMUTATION_BYTES else None
+    small = permutations * cross.nbytes <= _permutation_budget(X)
+    kept = [] if classes and conditional and small else None
 
     def permuted(test, values=design):
         """The test's line: its smallest p-value on each permutation of the
@@ -259,14 +260,13 @@ def _permuted(X, stats, target, design, weight, permutations):
     permutations of the target's rows, as :func:`linear_pvalues` has them
     for the target itself (``design`` None for class labels).
 
-    Several permutations share one pass over X, so that what a pass holds
-    (the permuted labels or weighted targets, and the (n_features,
-    n_targets) products of each) stays within ``_PERMUTATION_BYTES``, and
-    within the larger of ``_PERMUTATION_FLOOR`` and what X itself takes (an
-    eighth of its float32 size when dense; when sparse, half the float64
-    copy of its entries that each pass makes anyway); one permutation a
-    pass at least. The permutations are drawn in the same sequence however
-    they are grouped.
+    Several permutations share one pass over X: as many as keep the main
+    arrays of a pass (the permuted labels or weighted targets, the orders,
+    and the (n_features, n_targets) products of each) within
+    :func:`_permutation_budget`, one at least. Temporaries of one
+    permutation come on top (an index array, and for a continuous target
+    its permuted copy). The permutations are drawn in the same sequence
+    however they are grouped.
 
     Only rows of positive weight are permuted, among themselves, and the
     weights stay with their rows: rows of weight 0 (which the tests ignore)
@@ -276,32 +276,31 @@ def _permuted(X, stats, target, design, weight, permutations):
     classes = design is None
     n, n_features = X.shape
     width = int(target.max()) + 1 if classes else design.shape[1]
-    if sp.issparse(X):
-        beside_x = 6 * X.nnz  # half a copy of float64 values, int32 indices
-        # Classes: the weighted one-hot of all rows (weight, index, label).
-        row_bytes = 24 if classes else 8 * width
+    if classes:
+        # Sparse X: the weighted one-hot of all rows (weight, index, label);
+        # dense X: the permuted label, blocks of rows get their one-hot.
+        row_bytes = 24 if sp.issparse(X) else 4
     else:
-        beside_x = n * n_features // 2  # an eighth of 4-byte entries
-        # Classes: the permuted label; blocks of rows get their one-hot.
-        row_bytes = 4 if classes else 8 * width
-    budget = min(_PERMUTATION_BYTES, max(_PERMUTATION_FLOOR, beside_x))
-    per_pass = max(1, budget // (n * row_bytes + 16 * n_features * width))
+        row_bytes = 8 * width + 4  # the weighted target, and the order
+    per_row = n * row_bytes + 16 * n_features * width
+    per_pass = max(1, _permutation_budget(X) // per_row)
     positive = None if np.all(weight > 0) else np.flatnonzero(weight > 0)
     for start in range(0, permutations, per_pass):
         count = min(per_pass, permutations - start)
-        orders = [_order(n, positive, rng) for _ in range(count)]
+        orders = []
         if classes:
             group = np.empty((n, count), dtype=np.int32)
-            for k, order in enumerate(orders):
-                group[:, k] = target[order]
+            for k in range(count):
+                group[:, k] = target[_order(n, positive, rng)]
             per_column = np.concatenate(
                 [np.bincount(labels, weight, width) for labels in group.T]
             )
         else:
             group = np.empty((n, count * width))
-            for k, order in enumerate(orders):
+            for k in range(count):
+                orders.append(_order(n, positive, rng))
                 np.multiply(
-                    design[order],
+                    design[orders[k]],
                     weight[:, None],
                     out=group[:, k * width : (k + 1) * width],
                 )
@@ -313,6 +312,18 @@ def _permuted(X, stats, target, design, weight, permutations):
             values = None if classes else design[orders[k]]
             yield cross[:, columns], per_column[columns], values
         del orders, cross, values
+
+
+def _permutation_budget(X):
+    """Bytes the permutations may hold at once beside X: at most
+    ``_PERMUTATION_BYTES``, and at most the larger of ``_PERMUTATION_FLOOR``
+    and what X takes (an eighth of its float32 size when dense; when sparse,
+    half the float64 copy of its entries that each pass makes anyway)."""
+    if sp.issparse(X):
+        beside_x = 6 * X.nnz  # half of 8-byte values and 4-byte indices
+    else:
+        beside_x = X.shape[0] * X.shape[1] // 2  # an eighth of 4-byte entries
+    return min(_PERMUTATION_BYTES, max(_PERMUTATION_FLOOR, beside_x))
 
 
 def _group_cross(X, stats, weight, group, n_classes):
