@@ -1,7 +1,5 @@
 """The univariate evidence that importance_type="combined" adds."""
 
-import tracemalloc
-
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -9,6 +7,7 @@ from scipy import stats
 from sklearn.datasets import load_wine
 from sklearn.feature_selection import f_classif, f_regression
 
+from benchmarks.metrics import traced_peak
 from skcancelout import CancelOutSelector
 from skcancelout._data import ColumnStats
 from skcancelout._importance import combined
@@ -26,6 +25,18 @@ from skcancelout._marginal import (
 
 def _pvalues(X, target, task, weight=None):
     return marginal_pvalues(X, ColumnStats.from_data(X), target, task, weight)
+
+
+def _tall_regression(sparse):
+    """200 000 rows: sparse (200 columns, 1 % stored) or dense float32 (40),
+    and a target linked to most columns, so the conditional test runs."""
+    rng = np.random.RandomState(0)
+    n = 200_000
+    if sparse:
+        X = sp.random(n, 200, density=0.01, format="csr", random_state=0)
+        return X, (X[:, :30] @ np.ones(30) + 0.1 * rng.normal(size=n))[:, None]
+    X = rng.normal(size=(n, 40)).astype(np.float32)
+    return X, (X[:, :36] @ rng.uniform(0.5, 1.0, 36) + rng.normal(size=n))[:, None]
 
 
 @pytest.mark.parametrize("sparse", [False, True])
@@ -403,25 +414,15 @@ def test_when_every_column_passes_the_ones_left_out_are_still_tested():
 def test_the_conditional_test_reads_x_in_blocks(sparse):
     # No copy of X and no rows x conditioning-columns array: on tall X the
     # conditional test costs little memory beside the univariate one.
-    rng = np.random.RandomState(0)
-    n = 200_000
-    if sparse:
-        X = sp.random(n, 200, density=0.01, format="csr", random_state=0)
-        y = (X[:, :30] @ np.ones(30) + 0.1 * rng.normal(size=n))[:, None]
-    else:
-        X = rng.normal(size=(n, 40)).astype(np.float32)
-        y = (X[:, :36] @ rng.uniform(0.5, 1.0, 36) + rng.normal(size=n))[:, None]
+    X, y = _tall_regression(sparse)
     stats_ = ColumnStats.from_data(X)
-    peaks = {}
-    for conditional in (False, True):
-        tracemalloc.start()
-        try:
-            marginal = linear_pvalues(X, stats_, y, "regression", None, conditional, 0)[
-                0
-            ]
-            peaks[conditional] = tracemalloc.get_traced_memory()[1]
-        finally:
-            tracemalloc.stop()
+    peaks = {
+        conditional: traced_peak(
+            linear_pvalues, X, stats_, y, "regression", None, conditional, 0
+        )
+        for conditional in (False, True)
+    }
+    marginal = marginal_pvalues(X, stats_, y, "regression")
     assert np.sum(marginal < LEVEL / X.shape[1]) >= 30  # the test ran
     # A rows x 32 float64 array alone would be 51 MB, X itself is 32 MB
     # dense and 4.8 MB sparse (values and indices).
@@ -510,24 +511,17 @@ def test_the_lines_are_the_same_for_dense_sparse_and_scaled_weights(classes):
 
 @pytest.mark.parametrize("sparse", [False, True])
 def test_the_permutations_cost_little_memory_beside_x(sparse):
-    rng = np.random.RandomState(0)
-    n = 200_000
-    if sparse:
-        X = sp.random(n, 200, density=0.01, format="csr", random_state=0)
-        stored = X.nnz * 12  # the float64 copy of its entries a pass makes
-    else:
-        X = rng.normal(size=(n, 40)).astype(np.float32)
-        stored = X.nbytes
-    y = rng.normal(size=(n, 1))
+    X, y = _tall_regression(sparse)
+    n = X.shape[0]
+    # Sparse: the float64 copy of its entries (and indices) a pass makes.
+    stored = X.nnz * 12 if sparse else X.nbytes
     stats_ = ColumnStats.from_data(X)
-    peaks = {}
-    for permutations in (0, N_PERMUTATIONS):
-        tracemalloc.start()
-        try:
-            linear_pvalues(X, stats_, y, "regression", None, False, permutations)
-            peaks[permutations] = tracemalloc.get_traced_memory()[1]
-        finally:
-            tracemalloc.stop()
+    peaks = {
+        permutations: traced_peak(
+            linear_pvalues, X, stats_, y, "regression", None, False, permutations
+        )
+        for permutations in (0, N_PERMUTATIONS)
+    }
     # The permuted targets of one pass take at most an eighth of X's
     # float32 size, or half the copy of sparse X's entries that a pass
     # makes (or one target): 19 of them at once would be 30 MB.
@@ -569,14 +563,11 @@ def test_many_classes_keep_the_permutations_small(n, d, n_classes, conditional):
     labels = np.arange(n) % n_classes
     X[:, 0] += labels % 2 * 3.0  # a column passes: the second test runs
     stats_ = ColumnStats.from_data(X)
-    peaks = {}
-    for permutations in (0, N_PERMUTATIONS):
-        tracemalloc.start()
-        try:
-            linear_pvalues(
-                X, stats_, labels, "multiclass", None, conditional, permutations
-            )
-            peaks[permutations] = tracemalloc.get_traced_memory()[1]
-        finally:
-            tracemalloc.stop()
+    peaks = {
+        permutations: traced_peak(
+            linear_pvalues,
+            *(X, stats_, labels, "multiclass", None, conditional, permutations),
+        )
+        for permutations in (0, N_PERMUTATIONS)
+    }
     assert peaks[N_PERMUTATIONS] < peaks[0] + X.nbytes
