@@ -138,9 +138,9 @@ def linear_pvalues(
     rows of positive weight (the weights staying with their rows, the
     conditioning columns those of the real target; for the conditional
     test on a continuous or multilabel target, what they leave of it is
-    permuted), and its line is lowered to the median over them of its smallest
-    p-value where that is lower. ``permutations=0`` keeps both at the
-    Bonferroni line.
+    permuted), and its line is lowered to the median over them of its
+    smallest p-value where that is lower. ``permutations=0`` keeps both at
+    the Bonferroni line.
     """
     if sp.issparse(X):
         X = X.tocsr()  # one layout, so CSR and CSC input sum alike
@@ -212,11 +212,11 @@ def linear_pvalues(
         p[chosen] = 1.0
         return np.where(varies, p, 1.0)
 
-    conditional = partial(cross, per_target, design)
+    beside = partial(cross, per_target, design)
     if classes or not permutations:
         # Class labels are permuted as they are; the analysis of covariance
         # tests whether they add to the chosen columns.
-        return LinearTests(marginal, conditional, univariate_line, permuted(partial))
+        return LinearTests(marginal, beside, univariate_line, permuted(partial))
     # A continuous target's residual is permuted (Freedman and Lane): the
     # chance passes are those of what the chosen columns leave of y.
     basis = _whitening(with_chosen[chosen])
@@ -224,7 +224,7 @@ def linear_pvalues(
     coefficients = basis @ (basis.T @ with_target[chosen])
     mean = sum_x[chosen] / total
     left = _residual(X, stats, chosen, mean, coefficients, design, per_target / total)
-    return LinearTests(marginal, conditional, univariate_line, permuted(partial, left))
+    return LinearTests(marginal, beside, univariate_line, permuted(partial, left))
 
 
 def _weighted_target(target, weight):
