@@ -157,15 +157,24 @@ def linear_pvalues(
     n_eff = total**2 / np.sum(weight**2)
     ss_x = np.maximum(sum_xx - sum_x**2 / total, 0.0)
     varies = ss_x > 1e-12 * total
-    sums = (sum_x, ss_x, total, n_eff)
+    column_means = sum_x / total
+    # Centred cross products with the target's columns (for classes, the
+    # centred class sums): what both tests read, here and for each
+    # permutation.
+    with_target = cross - np.outer(column_means, per_target)
 
-    def univariate(cross, per_target, design):
-        p = _univariate(cross, per_target, design, weight, sums, classes)
+    def univariate(with_target, per_target, design):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if classes:
+                p = _anova(with_target, per_target, ss_x, n_eff)
+            else:
+                ss_y = weight @ design**2 - per_target**2 / total
+                p = _linear(with_target, ss_y, ss_x, n_eff)
         return np.where(varies, p, 1.0)
 
     # Class labels are permuted alike for both tests: their class sums are
     # kept from the first where they are small, and the second reads them.
-    small = permutations * cross.nbytes <= _permutation_budget(X)
+    small = permutations * with_target.nbytes <= _permutation_budget(X)
     kept = [] if classes and conditional and small else None
 
     def permuted(test, values=design):
@@ -174,7 +183,9 @@ def linear_pvalues(
         if not permutations:
             return bonferroni
         lowest = []
-        parts = kept or _permuted(X, stats, target, values, weight, permutations)
+        parts = kept or _permuted(
+            X, stats, target, values, weight, column_means, permutations
+        )
         for part in parts:
             lowest.append(test(*part).min())
             if kept is not None and len(kept) < permutations:
@@ -183,7 +194,7 @@ def linear_pvalues(
         z = st.norm.isf(np.clip(lowest, _P_FLOOR, 1.0))
         return min(bonferroni, float(st.norm.sf(np.median(z))))
 
-    marginal = univariate(cross, per_target, design)
+    marginal = univariate(with_target, per_target, design)
     bonferroni = LEVEL / marginal.size
     univariate_line = permuted(univariate)
     ones = np.ones_like(marginal)
@@ -193,12 +204,9 @@ def linear_pvalues(
     if not conditional or chosen.size in (0, marginal.size):
         # Nothing passes, or no column is left to test.
         return LinearTests(marginal, ones, univariate_line, bonferroni)
-    with_chosen = _cross_with(X, stats, weight, chosen, sum_x[chosen] / total)
+    with_chosen = _cross_with(X, stats, weight, chosen, column_means[chosen])
 
-    def partial(cross, per_target, design):
-        # Centred cross products with the target's columns (for classes,
-        # the centred class sums).
-        with_target = cross - np.outer(sum_x, per_target) / total
+    def partial(with_target, per_target, design):
         with np.errstate(divide="ignore", invalid="ignore"):
             if classes:
                 p = _partial_classes(
@@ -212,7 +220,7 @@ def linear_pvalues(
         p[chosen] = 1.0
         return np.where(varies, p, 1.0)
 
-    beside = partial(cross, per_target, design)
+    beside = partial(with_target, per_target, design)
     if classes or not permutations:
         # Class labels are permuted as they are; the analysis of covariance
         # tests whether they add to the chosen columns.
@@ -220,10 +228,9 @@ def linear_pvalues(
     # A continuous target's residual is permuted (Freedman and Lane): the
     # chance passes are those of what the chosen columns leave of y.
     basis = _whitening(with_chosen[chosen])
-    with_target = cross - np.outer(sum_x, per_target) / total
     coefficients = basis @ (basis.T @ with_target[chosen])
-    mean = sum_x[chosen] / total
-    left = _residual(X, stats, chosen, mean, coefficients, design, per_target / total)
+    means = column_means[chosen]
+    left = _residual(X, stats, chosen, means, coefficients, design, per_target / total)
     return LinearTests(marginal, beside, univariate_line, permuted(partial, left))
 
 
@@ -243,22 +250,12 @@ def _weighted_target(target, weight):
     return weighted, weighted.sum(axis=0)
 
 
-def _univariate(cross, per_target, design, weight, sums, classes):
-    """Univariate p-values from the cross products of the columns with the
-    weighted target (``design``: the continuous target, None for classes)."""
-    sum_x, ss_x, total, n_eff = sums
-    with np.errstate(divide="ignore", invalid="ignore"):
-        if classes:
-            return _anova(cross, per_target, sum_x, ss_x, total, n_eff)
-        ss_y = weight @ design**2 - per_target**2 / total
-        with_target = cross - np.outer(sum_x, per_target) / total
-        return _linear(with_target, ss_y, ss_x, n_eff)
-
-
-def _permuted(X, stats, target, design, weight, permutations):
-    """``(cross, per_target, design)`` of each of ``permutations`` fixed
-    permutations of the target's rows, as :func:`linear_pvalues` has them
-    for the target itself (``design`` None for class labels).
+def _permuted(X, stats, target, design, weight, column_means, permutations):
+    """``(with_target, per_target, design)`` of each of ``permutations``
+    fixed permutations of the target's rows, as :func:`linear_pvalues` has
+    them for the target itself (``design`` None for class labels):
+    ``with_target`` is centred with the columns' weighted means,
+    ``column_means``.
 
     Several permutations share one pass over X: as many as keep the main
     arrays of a pass (the permuted labels or weighted targets, the orders,
@@ -307,6 +304,7 @@ def _permuted(X, stats, target, design, weight, permutations):
             per_column = group.sum(axis=0)
         cross = _group_cross(X, stats, weight, group, width if classes else 0)
         del group  # before the next pass builds its own
+        cross -= np.outer(column_means, per_column)
         for k in range(count):
             columns = slice(k * width, (k + 1) * width)
             values = None if classes else design[orders[k]]
@@ -592,14 +590,16 @@ def _stored_sums(X, stats, weight, weighted):
     return sum_z, sum_zz, cross_z
 
 
-def _anova(class_sums, class_weights, sum_x, ss_x, total, n_eff):
+def _anova(class_sums, class_weights, ss_x, n_eff):
+    """Analysis-of-variance p-values from the centred class sums: the
+    between-class sum of squares is ``sum(class_sums**2 / class_weights)``."""
     present = class_weights > 0
     groups = int(present.sum())
     df1, df2 = groups - 1, n_eff - groups
     if df1 < 1 or df2 <= 0:
-        return np.ones(sum_x.shape)
+        return np.ones(ss_x.shape)
     between = (class_sums[:, present] ** 2 / class_weights[present]).sum(axis=1)
-    between = np.clip(between - sum_x**2 / total, 0.0, ss_x)
+    between = np.clip(between, 0.0, ss_x)
     f = (between / df1) / ((ss_x - between) / df2)
     return np.nan_to_num(st.f.sf(f, df1, df2), nan=1.0)
 
