@@ -388,7 +388,7 @@ class CancelOutSelectorCV(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
         _reject_non_numeric(X)
         _reject_sparse_target(y)
         if y is not None:  # None gets scikit-learn's "requires y" error
-            _check_target_values(y)
+            y = _check_target_values(y)
         X, y = validate_data(
             self, X, y, accept_sparse="csr", ensure_min_samples=2, multi_output=True
         )

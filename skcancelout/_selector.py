@@ -14,7 +14,7 @@ from sklearn.feature_selection import SelectorMixin
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.class_weight import compute_sample_weight
+from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import (
     _check_sample_weight,
@@ -302,7 +302,10 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
     loss_curve_ : list of float
         Training loss (task loss plus penalty, per network) after each epoch.
     validation_loss_curve_ : list of float
-        Task loss on the held-out split per epoch (``early_stopping`` only).
+        Task loss on the held-out split per epoch of ``fit``
+        (``early_stopping`` only). ``partial_fit`` holds nothing out and
+        does not extend it: after a ``partial_fit`` that continues a fit it
+        is shorter than ``loss_curve_``.
     n_iter_ : int
         Number of epochs run.
     univariate_pvalues_ : ndarray of shape (n_features_in_,) or None
@@ -659,6 +662,8 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         else:
             generator = torch.Generator()
             generator.set_state(torch.from_numpy(self._rng_state.copy()))
+        if not first:
+            self._check_stream_task(classes)
         if not first and classes is not None and hasattr(self, "classes_"):
             given = _checked_classes(classes)
             if not np.array_equal(given, self.classes_):
@@ -709,6 +714,27 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         self._idle_rows = [counts.numpy() for counts in idle]
         return self
 
+    def _check_stream_task(self, classes):
+        """Refuse a later partial_fit whose ``task`` or ``classes`` contradict
+        the task the stream started with (it would train on silently)."""
+        started = self._task
+        labels = started in ("binary", "multiclass")
+        if classes is not None and not labels:
+            raise ValueError(
+                f"classes was passed, but this selector was fitted on {started} "
+                "targets, not class labels; call fit (or partial_fit on a new "
+                "selector) to start again with class labels."
+            )
+        asked = self.task
+        if asked == "auto" or started == "reconstruction":
+            return
+        if (asked == "regression") != (started == "regression"):
+            raise ValueError(
+                f"task={asked!r}, but this selector was fitted on {started} "
+                "targets; the task of a stream is fixed by its first call. Call "
+                "fit to start again with the new task."
+            )
+
     def _idle_rows_of(self, model, first):
         """Rows since each hidden unit last fired, (K, h) per hidden layer.
 
@@ -743,7 +769,7 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         else:
             # Checked before validate_data, whose message gives no advice.
             _reject_sparse_target(y)
-            _check_target_values(y)
+            y = _check_target_values(y)
             X, y = validate_data(
                 self, X, y, multi_output=True, y_numeric=False, **common
             )
@@ -763,13 +789,18 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
                     "class_weight applies to classification only; y here is "
                     f"{self._task}. Pass sample_weight instead."
                 )
-            per_class = compute_sample_weight(self.class_weight, y)
+            # Against every class of the fit or stream, not only this y's:
+            # a partial_fit batch may lack a class the dict weighs.
+            labels = np.asarray(y).reshape(len(y))
+            per_class = compute_class_weight(
+                self.class_weight, classes=self.classes_, y=labels
+            )
             if not np.all(np.isfinite(per_class)) or np.any(per_class < 0):
                 raise ValueError(
                     "class_weight must give every class a finite, non-negative "
                     f"weight; got {self.class_weight!r}."
                 )
-            weight = weight * per_class
+            weight = weight * per_class[np.searchsorted(self.classes_, labels)]
         top = weight.max()
         if top <= 0:
             raise ValueError("sample_weight sums to zero; give some samples weight.")
@@ -838,6 +869,13 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         if task == "multilabel":
             y = _numeric_target(y, np.float32, "a multilabel indicator matrix")
             if fitting:
+                if not np.ptp(y, axis=0).any():
+                    raise ValueError(
+                        "Every label column of y is constant (each label is "
+                        "all 0 or all 1), so there is nothing to learn; "
+                        "classification needs two values in at least one "
+                        "label. Use fit(X) without y for unsupervised selection."
+                    )
                 self._n_labels = y.shape[1]
             else:
                 _check_target_width(y, self._n_labels, "label columns")
@@ -941,7 +979,8 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
             raise ValueError(
                 f"early_stopping needs a validation split of {n} samples with "
                 f"validation_fraction={self.validation_fraction}: {exc}. Use "
-                "more samples, a larger validation_fraction or "
+                "more samples, a validation_fraction that leaves enough rows "
+                "on both sides (for class labels, rows of every class), or "
                 "early_stopping=False."
             ) from exc
         return data.subset(np.sort(train_idx)), data.subset(np.sort(val_idx))
@@ -1470,7 +1509,30 @@ def _check_target_values(y, name="y"):
     if missing:
         advice = "drop those rows" if name == "y" else "list only real classes"
         raise ValueError(f"{name} contains NaN, infinity, None or pandas.NA; {advice}.")
-    return y
+    return _plain_integers(y)
+
+
+def _plain_integers(y):
+    """``y`` as a NumPy integer array if it is pandas nullable integers.
+
+    scikit-learn's validation turns a column of pandas ``Int64`` (no NA
+    left: :func:`_check_target_values` ran) into float64, and a float y of
+    many whole numbers reads as continuous; integers stay class labels, as
+    they do in a NumPy int array. Anything else is returned as it is.
+    """
+    dtypes = getattr(y, "dtypes", None)
+    if dtypes is None or not hasattr(y, "to_numpy"):
+        return y
+    dtypes = [dtypes] if getattr(y, "ndim", 1) == 1 else list(dtypes)
+    nullable = [
+        dtype
+        for dtype in dtypes
+        if not isinstance(dtype, np.dtype)
+        and getattr(dtype, "kind", None) in ("i", "u")
+    ]
+    if not dtypes or len(nullable) != len(dtypes):
+        return y
+    return y.to_numpy(dtype=np.result_type(*(d.numpy_dtype for d in nullable)))
 
 
 def _reject_non_numeric(X):
@@ -1481,8 +1543,22 @@ def _reject_non_numeric(X):
             "series.to_frame() for one feature."
         )
     if dtypes is not None:
-        columns = zip(X.columns, dtypes, strict=True)
-        bad = [str(name) for name, kind in columns if not _is_numeric(kind)]
+        columns = enumerate(zip(X.columns, dtypes, strict=True))
+        bad = [
+            str(name)
+            for i, (name, kind) in columns
+            if not _is_numeric(kind) and not _holds_numbers(X.iloc[:, i])
+        ]
+        complex_ = [
+            str(name)
+            for name, kind in zip(X.columns, dtypes, strict=True)
+            if getattr(kind, "kind", None) == "c"
+        ]
+        if complex_:
+            raise ValueError(
+                f"X has complex-valued columns {complex_}; give the real and "
+                "imaginary parts (or modulus and angle) as separate columns."
+            )
         if bad:
             raise ValueError(
                 f"X has non-numeric columns {bad}; encode them first, e.g. with "
@@ -1508,6 +1584,28 @@ def _reject_non_numeric(X):
                 "X holds non-numeric values; encode them first, e.g. with "
                 "sklearn.preprocessing.OneHotEncoder or OrdinalEncoder."
             ) from exc
+
+
+def _holds_numbers(column):
+    """Whether an ``object`` column of a DataFrame holds only real numbers.
+
+    Such a column (numbers read from a file, a column built from Python
+    objects) converts as a NumPy object array does; a pandas.NA in it gets
+    its own message.
+    """
+    if getattr(column, "dtype", None) != np.dtype(object):
+        return False
+    values = column.to_numpy()
+    if any(_is_pandas_na(v) for v in values):
+        raise ValueError(
+            f"X column {column.name!r} contains pandas.NA (a missing value); "
+            "impute it, e.g. with sklearn.impute.SimpleImputer, or drop those rows."
+        )
+    try:
+        values.astype(np.float64)
+    except (TypeError, ValueError):
+        return False
+    return True
 
 
 def _is_numeric(dtype):

@@ -345,3 +345,85 @@ def test_a_wide_output_layer_counts_toward_using_threads():
     model = SimpleNamespace(weights=weights)
     work = CancelOutSelector._step_work(model, SimpleNamespace(batch_size=256))
     assert work == 256 * 8 * 32 * 1000 > _THREADED_WORK > 256 * 30 * 8 * 32
+
+
+# ------------------------------------------------ what a user's table holds
+def test_numbers_in_an_object_column_of_a_frame_are_numbers(data):
+    pd = pytest.importorskip("pandas")
+    X, y = data
+    frame = pd.DataFrame(X, columns=list("abcde"))
+    as_objects = frame.astype({"a": object})
+    expected = CancelOutSelector(**FAST).fit(frame, y).feature_importances_
+    selector = CancelOutSelector(**FAST).fit(as_objects, y)
+    np.testing.assert_array_equal(selector.feature_importances_, expected)
+    with pytest.raises(ValueError, match=r"non-numeric columns \['b'\]"):
+        CancelOutSelector(**FAST).fit(as_objects.assign(b="x"), y)
+    with pytest.raises(ValueError, match="column 'a' contains pandas.NA"):
+        CancelOutSelector(**FAST).fit(as_objects.assign(a=[pd.NA, *X[1:, 0]]), y)
+
+
+def test_complex_columns_of_a_frame_are_refused_as_complex(data):
+    pd = pytest.importorskip("pandas")
+    X, y = data
+    frame = pd.DataFrame(X, columns=list("abcde")).assign(c=X[:, 2] * 1j)
+    with pytest.raises(ValueError, match=r"complex-valued columns \['c'\]"):
+        CancelOutSelector(**FAST).fit(frame, y)
+
+
+def test_nullable_integer_labels_stay_class_labels():
+    pd = pytest.importorskip("pandas")
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(300, 4))
+    y = np.arange(300) % 25  # more distinct whole numbers than a float y may have
+    for target in (pd.Series(y, dtype="Int64"), pd.DataFrame({"y": y}, dtype="UInt8")):
+        selector = CancelOutSelector(**FAST).fit(X, target)
+        np.testing.assert_array_equal(selector.classes_, np.arange(25))
+    regressor = CancelOutSelector(**FAST).fit(X, pd.Series(y, dtype="Float64"))
+    assert not hasattr(regressor, "classes_")
+
+
+def test_a_multilabel_y_with_only_constant_labels_is_refused(data):
+    X, _ = data
+    for Y in (
+        np.zeros((len(X), 2), int),
+        np.c_[np.ones(len(X), int), np.zeros(len(X), int)],
+    ):
+        with pytest.raises(ValueError, match="Every label column of y is constant"):
+            CancelOutSelector(**FAST).fit(X, Y)
+    # One label that varies is enough.
+    Y = np.c_[np.zeros(len(X), int), (X[:, 0] > 0).astype(int)]
+    CancelOutSelector(**FAST).fit(X, Y)
+
+
+def test_too_small_a_training_side_is_not_told_to_grow_the_validation_side(data):
+    X, y = data
+    selector = CancelOutSelector(early_stopping=True, validation_fraction=0.99, **FAST)
+    with pytest.raises(ValueError, match="leaves enough rows on both sides") as info:
+        selector.fit(X, y)
+    assert "larger validation_fraction" not in str(info.value)
+
+
+# ------------------------------------------------ a stream keeps its task
+def test_a_stream_fitted_on_measurements_refuses_classes(data):
+    X, y = data
+    regressor = CancelOutSelector(**FAST).fit(X, X[:, 0])
+    with pytest.raises(ValueError, match="classes was passed.*regression"):
+        regressor.partial_fit(X, y, classes=[0, 1])
+    assert regressor.n_iter_ == FAST["max_iter"]  # nothing was trained
+
+
+@pytest.mark.parametrize(
+    "first_task, later_task, target",
+    [("auto", "regression", "labels"), ("regression", "classification", "values")],
+)
+def test_a_task_set_after_the_first_call_is_refused(
+    data, first_task, later_task, target
+):
+    X, y = data
+    y = y if target == "labels" else X[:, 0]
+    selector = CancelOutSelector(task=first_task, **FAST).fit(X, y)
+    selector.set_params(task=later_task)
+    with pytest.raises(ValueError, match="task of a stream is fixed by its first call"):
+        selector.partial_fit(X, y)
+    # "auto" continues whatever the stream started as.
+    selector.set_params(task="auto").partial_fit(X, y)

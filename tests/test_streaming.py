@@ -429,3 +429,14 @@ def test_wide_batches_are_read_in_blocks_of_bounded_size(monkeypatch):
     # No read is larger than a training batch (256 rows here) or a block.
     most_rows = max(256, _training.BLOCK_ENTRIES // 20000)
     assert max(shape[0] for shape in gathered) <= most_rows
+
+
+def test_partial_fit_after_an_early_stopped_fit_keeps_fits_validation_curve():
+    X, y = make_classification(n_samples=200, n_features=6, random_state=0)
+    selector = CancelOutSelector(early_stopping=True, max_iter=5, **FAST).fit(X, y)
+    curve = list(selector.validation_loss_curve_)
+    assert len(curve) == selector.n_iter_ == len(selector.loss_curve_)
+    selector.partial_fit(X, y)
+    # partial_fit holds nothing out: the curve stays fit's, as documented.
+    assert selector.validation_loss_curve_ == curve
+    assert len(selector.loss_curve_) == len(curve) + 1

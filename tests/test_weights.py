@@ -1,5 +1,6 @@
 """sample_weight and class_weight change which features the gates keep."""
 
+import copy
 import warnings
 
 import numpy as np
@@ -242,3 +243,21 @@ def test_huge_equal_weights_act_as_no_weights():
     np.testing.assert_allclose(
         huge.feature_importances_, plain.feature_importances_, atol=1e-5
     )
+
+
+def test_a_class_weight_dict_weighs_later_batches_that_lack_its_classes():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(120, 4))
+    y = (X[:, 0] > 0.5).astype(int)
+    stream = CancelOutSelector(class_weight={1: 10.0}, **FAST)
+    stream.partial_fit(X[:60], y[:60], classes=[0, 1])
+    zeros, mixed = y == 0, np.arange(60, 120)
+
+    def after(batch, class_weight):
+        selector = copy.deepcopy(stream).set_params(class_weight=class_weight)
+        return selector.partial_fit(X[batch], y[batch]).feature_importances_
+
+    # A batch of class 0 alone: every row weighs 1 under either dict, so the
+    # dicts agree; a batch of both classes tells them apart.
+    np.testing.assert_array_equal(after(zeros, {1: 10.0}), after(zeros, {1: 3.0}))
+    assert not np.array_equal(after(mixed, {1: 10.0}), after(mixed, {1: 3.0}))
