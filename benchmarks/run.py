@@ -86,6 +86,9 @@ def run_speed(smoke):
         "speed (b) d", speed.scaling, ds, lambda d: speed._classification(2000, d), cap
     )
     out["memory of a default fit"] = _section("speed (c)", speed.memory_probe, *shape)
+    out["memory of a default fit, float64 X"] = _section(
+        "speed (c) float64", speed.memory_probe, *shape, None, "float64"
+    )
     big = (1_000_000, 100)
     # Memory does not depend on the number of epochs; 2 keep this one bounded.
     out["memory, large n (max_iter=2)"] = _section(

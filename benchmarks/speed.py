@@ -91,10 +91,10 @@ def _model_bytes(selector, d, n_outputs):
     return 4 * 4 * per_net * selector.n_estimators
 
 
-def _memory_probe(n, d, params):
-    """Runs in a child process: memory of one fit on float32 data."""
+def _memory_probe(n, d, params, dtype="float32"):
+    """Runs in a child process: memory of one fit on data of ``dtype``."""
     rng = np.random.default_rng(0)
-    X = rng.standard_normal((n, d), dtype=np.float32)
+    X = rng.standard_normal((n, d), dtype=np.float32).astype(dtype, copy=False)
     y = (X[:, 0] + X[:, 1] > 0).astype(np.int64)
     # The first fit in the process, measured as it comes ("cold"): it also
     # pays the process's one-time setup, which the fit measured below does
@@ -123,7 +123,8 @@ def _memory_probe(n, d, params):
         "shape": [n, d],
         "params": params,
         "fit_seconds": seconds,
-        "X_float32_bytes": X.nbytes,
+        "dtype": str(X.dtype),
+        "X_float32_bytes": X.size * 4,
         "model_bytes": _model_bytes(selector, d, 2),
         "tracemalloc_peak_bytes": traced,
         "peak_rss_growth_bytes": rss_growth,
@@ -137,10 +138,14 @@ def _memory_probe(n, d, params):
     }
 
 
-def memory_probe(n, d, params=None):
-    """(c)/(e) peak memory of a fit, measured in a fresh process."""
+def memory_probe(n, d, params=None, dtype="float32"):
+    """(c)/(e) peak memory of a fit, measured in a fresh process.
+
+    The budget is twice X's float32 size plus the model whatever ``dtype``
+    X has: a float64 X (NumPy's default) must not cost the fit more.
+    """
     with multiprocessing.get_context("spawn").Pool(1) as pool:
-        out = pool.apply(_memory_probe, (n, d, params or {}))
+        out = pool.apply(_memory_probe, (n, d, params or {}, dtype))
     budget = 2 * out["X_float32_bytes"] + out["model_bytes"]
     out["budget_2x_X_plus_model_bytes"] = budget
     out["ratio_peak_rss_to_budget"] = out["peak_rss_growth_bytes"] / budget

@@ -128,11 +128,87 @@ def float32_rows(X, stats):
             warnings.filterwarnings("ignore", message="The given NumPy array")
             rows = torch.from_numpy(np.ascontiguousarray(X))
         return rows, _tensor(stats.mean), _tensor(stats.scale)
+    zeros = np.zeros(X.shape[1])
+    no_shift = _tensor(zeros), _tensor(np.ones_like(zeros))
+    if X.flags.c_contiguous and _clear_of_subnormals(X, stats):
+        return StandardizedRows(X, stats), *no_shift
+    # A strided X would be gathered slowly row by row; one float32 copy is
+    # still smaller than the contiguous float64 copy it would otherwise take.
+    # Columns of subnormal size are standardized here, before training
+    # flushes subnormal numbers to zero.
     rows = np.empty(X.shape, dtype=np.float32)
     for part, values in standardized_chunks(X, stats):
         rows[part] = values
-    zeros = np.zeros(X.shape[1])
-    return torch.from_numpy(rows), _tensor(zeros), _tensor(np.ones_like(zeros))
+    return torch.from_numpy(rows), *no_shift
+
+
+class StandardizedRows:
+    """A dense X standardized a block of rows at a time, never copied whole.
+
+    ``index_select(0, index)`` returns those rows standardized in float64 as
+    :func:`standardized_chunks` does, then rounded to float32: the same
+    numbers a standardized float32 copy of X would hold, without that copy
+    (as large as X in float32, twice what a float64 X adds to the budget of
+    a fit). :meth:`subset` keeps X and a map of rows, so a validation split
+    copies nothing either. X is read, never written.
+
+    Examples
+    --------
+    >>> import numpy as np, torch
+    >>> X = np.arange(12.0).reshape(4, 3)
+    >>> rows = StandardizedRows(X, ColumnStats.from_data(X))
+    >>> rows.shape, rows.index_select(0, torch.tensor([0, 3])).dtype
+    (torch.Size([4, 3]), torch.float32)
+    >>> rows.subset(np.array([1, 3])).index_select(0, torch.tensor([1]))
+    tensor([[1.3416, 1.3416, 1.3416]])
+    """
+
+    def __init__(self, X, stats, rows=None):
+        if isinstance(X, np.ndarray):
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", message="The given NumPy array")
+                X = torch.from_numpy(X)  # shared; read-only arrays too
+        self.values, self.stats, self.rows = X, stats, rows
+        self._absmax, self._mean, self._std = (
+            torch.from_numpy(np.asarray(v, np.float64))
+            for v in (stats.absmax, stats.scaled_mean, stats.scaled_std)
+        )
+
+    @property
+    def shape(self):
+        n = self.values.shape[0] if self.rows is None else self.rows.shape[0]
+        return torch.Size((n, self.values.shape[1]))
+
+    def index_select(self, dim, index):
+        """Standardized float32 rows ``index`` (``dim`` must be 0)."""
+        if dim != 0:
+            raise ValueError("StandardizedRows selects rows only (dim=0).")
+        take = index if self.rows is None else self.rows.index_select(0, index)
+        part = self.values.index_select(0, take).to(torch.float64)
+        part.div_(self._absmax).sub_(self._mean).div_(self._std)
+        return part.to(torch.float32)
+
+    def all(self):
+        """Every row, standardized (a float32 copy of these rows)."""
+        return self.index_select(0, torch.arange(self.shape[0]))
+
+    def subset(self, index):
+        """The rows ``index`` (numpy int array) of these rows, sharing X."""
+        index = torch.as_tensor(np.asarray(index, dtype=np.int64))
+        rows = index if self.rows is None else self.rows.index_select(0, index)
+        return StandardizedRows(self.values, self.stats, rows)
+
+
+def _clear_of_subnormals(X, stats):
+    """Whether X's batches may be standardized while training runs.
+
+    Training flushes subnormal numbers to zero (``_training.flush_denormals``),
+    inputs of arithmetic too, so a column whose values are subnormal in X's
+    dtype (below 2.2e-308 in float64, 1.2e-38 in float32) would read as
+    zeros. Any column at least 2**52 times that size loses only values that
+    the float32 result could not hold anyway.
+    """
+    return bool(np.all(stats.absmax >= np.finfo(X.dtype).tiny * 2.0**52))
 
 
 def _can_fold(X, stats):

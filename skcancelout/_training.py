@@ -19,6 +19,7 @@ import scipy.sparse as sp
 import torch
 import torch.nn.functional as F
 
+from ._data import StandardizedRows
 from ._layer import gate_values_backward, penalty_with_grad
 from ._network import _uniform, body_backward, body_forward
 from ._stack import user_stacklevel
@@ -93,6 +94,8 @@ class TrainingData:
         if sp.issparse(self.X):
             part = self.X if index is None else self.X[index.numpy()]
             x = torch.from_numpy(part.toarray())
+        elif isinstance(self.X, StandardizedRows):
+            x = self.X.all() if index is None else self.X.index_select(0, index)
         else:
             x = self.X if index is None else self.X.index_select(0, index)
         x = x.to(self.device)
@@ -111,6 +114,8 @@ class TrainingData:
         """A new TrainingData holding only rows ``index`` (numpy int array)."""
         if sp.issparse(self.X):
             X = self.X[index]
+        elif isinstance(self.X, StandardizedRows):
+            X = self.X.subset(index)
         else:
             X = self.X.index_select(0, torch.from_numpy(index))
         take = torch.from_numpy(index)
