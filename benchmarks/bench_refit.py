@@ -15,7 +15,7 @@ randomness (the L1 path) score 1.00 by construction, whatever they keep.
 
 Run from the repository root::
 
-    python -m benchmarks.bench_refit --jobs 2  # full, about 45 minutes on 2 cores
+    python -m benchmarks.bench_refit --jobs 2  # full, about 30 minutes on 2 cores
     python -m benchmarks.bench_refit --smoke   # < 30 s
 
 ``--jobs N`` fits N (task, data seed) units at once in fresh processes:

@@ -73,7 +73,11 @@ def _scaling_table(points):
 def markdown(results):
     meta = results["meta"]
     lines = ["# skcancelout benchmark results", "", f"Command: `{meta['command']}`"]
-    lines += [f"Seeds: {meta['seeds']}; torch threads: {meta['torch_threads']}."]
+    lines += [
+        f"Seeds: {meta['seeds']}; torch threads of the torch-based peers in "
+        f"the quality section: {meta['torch_threads']} (skcancelout, and the "
+        "original recipe in the speed section, use the process default)."
+    ]
     if meta["skipped"]:
         lines += [f"Skipped methods: {meta['skipped']}."]
     summary, tasks, methods = results["summary"], meta["tasks"], meta["methods"]

@@ -45,7 +45,10 @@ def default_fit_ratios(n=2000, d=500, repeats=3):
     """(a) default fit vs a 300-tree forest and vs the original recipe.
 
     skcancelout, the forest and the original recipe are each fitted
-    ``repeats`` times, alternating, and compared by their fastest fit.
+    ``repeats`` times, alternating, and compared by their fastest fit. The
+    original recipe runs on the torch threads skcancelout may use (the
+    process default), not on the peers' thread count of the quality
+    section: a ratio of two torch trainings compares them on equal cores.
     """
     X, y = _classification(n, d)
     ours, forest, original = [], [], []
@@ -53,12 +56,10 @@ def default_fit_ratios(n=2000, d=500, repeats=3):
         selector, took = metrics.timed(_selector(random_state=0).fit, X, y)
         ours.append(took)
         forest.append(_rf_seconds(X, y))
-        with metrics.peer_threads():
-            original.append(
-                metrics.timed(original_cancelout, X, y, "classification", 0)[1]
-            )
+        original.append(metrics.timed(original_cancelout, X, y, "classification", 0)[1])
     return selector, {
         "shape": [n, d],
+        "torch_threads": torch.get_num_threads(),
         "skcancelout_seconds": min(ours),
         "random_forest_300_seconds": min(forest),
         "original_cancelout_seconds": min(original),
@@ -157,13 +158,21 @@ def memory_probe(n, d, params=None, dtype="float32"):
     return out
 
 
-def _matmul_seconds(a_shape, b_shape, repeats, blocks=5):
+def _operand(shape, transposed):
+    """A random tensor of ``shape``; with ``transposed``, a transposed view."""
+    if not transposed:
+        return torch.randn(shape)
+    return torch.randn((*shape[:-2], shape[-1], shape[-2])).transpose(-1, -2)
+
+
+def _matmul_seconds(a_shape, b_shape, repeats, blocks=5, ta=False, tb=False):
     """Seconds per product: the fastest mean over ``blocks`` runs of ``repeats``.
 
     A best case, like the fastest fit it is compared with; a single long
-    average would count whatever else the machine did meanwhile.
+    average would count whatever else the machine did meanwhile. ``ta`` /
+    ``tb``: that operand is a transposed view, as in the training step.
     """
-    a, b = torch.randn(a_shape), torch.randn(b_shape)
+    a, b = _operand(a_shape, ta), _operand(b_shape, tb)
     torch.matmul(a, b)
     best = float("inf")
     for _ in range(blocks):
@@ -188,6 +197,34 @@ def _layer_shapes(selector, batch, d, n_outputs):
     return shapes
 
 
+def _products(multiplier, a_shape, b_shape):
+    """The products of one layer of a training step, as the step runs them.
+
+    ``(a shape, b shape, a transposed, b transposed)`` for the forward
+    product, the weight gradient (the layer's input, transposed, times the
+    output's gradient) and, for a deeper layer (``multiplier`` 3), the
+    input's gradient (the output's gradient times the weights, transposed);
+    the first layer's input needs no gradient. Each has the forward
+    product's FLOPs.
+
+    Examples
+    --------
+    >>> for product in _products(2, (250, 500), (500, 256)):
+    ...     print(product)
+    ((250, 500), (500, 256), False, False)
+    ((500, 250), (250, 256), True, False)
+    """
+    *lead, rows, inner = a_shape
+    out = (*lead, rows, b_shape[-1])
+    products = [
+        (a_shape, b_shape, False, False),
+        ((*lead, inner, rows), out, True, False),
+    ]
+    if multiplier == 3:
+        products.append((out, (*lead, b_shape[-1], inner), False, True))
+    return products
+
+
 def _best_matmul_step_seconds(shapes, repeats):
     """Step time if every product ran at torch.matmul speed (best thread count)."""
     before = torch.get_num_threads()
@@ -195,7 +232,11 @@ def _best_matmul_step_seconds(shapes, repeats):
     try:
         for threads in sorted({1, os.cpu_count() or 1}):
             torch.set_num_threads(threads)
-            step = sum(m * _matmul_seconds(a, b, repeats) for m, a, b in shapes)
+            step = sum(
+                _matmul_seconds(a, b, repeats, ta=ta, tb=tb)
+                for m, a0, b0 in shapes
+                for a, b, ta, tb in _products(m, a0, b0)
+            )
             best = min(best, step)
     finally:
         torch.set_num_threads(before)
@@ -277,8 +318,10 @@ def throughput(selector, n, d, seconds, repeats=10, reference_seconds=(), timed=
     ``selector`` was fitted on ``n`` rows; ``seconds`` is the time of what
     ``timed`` names: the whole ``"fit"``, or its training ``"loop"`` alone
     (see :class:`LoopClock`). Only the products of the training steps
-    count as work; validation passes, the optimizer and data handling are
-    the overhead the ratio measures. The matmul reference is a best case:
+    count as work; the rest of a step (the optimizer, the loss, the gates,
+    gathering batches) and, for the whole fit, the work before and after
+    training are the overhead the ratio measures. The matmul reference is
+    a best case, timed on the products the steps run (:func:`_products`):
     the fastest of one measurement taken now and any ``reference_seconds``
     (per-step) taken between earlier fits.
     """
@@ -325,6 +368,7 @@ def loop_throughput(n=2000, d=500, repeats=3):
     out = throughput(
         selector, n, d, min(loops), reference_seconds=references, timed="loop"
     )
+    out["matmul_step_seconds_all"] = references
     out["loop_seconds_all"] = loops
     out["fit_seconds_all"] = fits
     return out

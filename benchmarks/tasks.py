@@ -154,7 +154,7 @@ def multi_target(seed, scale=1.0):
 def noisy_classification(seed, scale=1.0):
     """Not in the protocol: a guard against recipes that stop before the gates
     have shut. Its held-out loss is lowest after 1-2 epochs, rises while the
-    190 noise gates are open and falls again once they close."""
+    192 noise gates are open and falls again once they close."""
     return _informative_first("noisy-classification", _n(1000, scale), 200, 8, seed)
 
 
