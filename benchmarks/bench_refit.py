@@ -10,8 +10,8 @@ task and data seed s in 0..4, every method is fitted on the same 75 %
 training split with method seeds s + r for r in ``REFIT_OFFSETS``, and the
 *refit stability* of that data set is the mean pairwise Jaccard index of the
 top-k sets (k = number of relevant columns). The table gives its mean over
-the data seeds, next to the mean hit@k of all those fits. Methods with no
-randomness (the L1 path) score 1.00 by construction, whatever they keep.
+the data seeds, next to the mean hit@k of all those fits. A method with no
+randomness (the F test) scores 1.00 by construction, whatever it keeps.
 
 Run from the repository root::
 
