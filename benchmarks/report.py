@@ -70,6 +70,13 @@ def _scaling_table(points):
     return lines
 
 
+#: Scaling series of the speed section, their plot's file and x label.
+SCALING_PLOTS = {
+    "time_vs_n": ("time_vs_n.png", "n (d=50)"),
+    "time_vs_d": ("time_vs_d.png", "d (n=2000)"),
+}
+
+
 def markdown(results):
     meta = results["meta"]
     lines = ["# skcancelout benchmark results", "", f"Command: `{meta['command']}`"]
@@ -83,6 +90,7 @@ def markdown(results):
     summary, tasks, methods = results["summary"], meta["tasks"], meta["methods"]
     for title, key, digits in TABLES:
         lines += ["", f"## {title}", ""] + _table(summary, tasks, methods, key, digits)
+    lines += ["", "![hit@k per task and method](hit_at_k.png)"]
     if results.get("breast_cancer"):
         lines += ["", "## breast cancer: KNN ROC AUC of the top 5", ""]
         lines += _kv_table(
@@ -96,6 +104,9 @@ def markdown(results):
             lines += ["", *_kv_table(title, section)]
         else:
             lines += ["", f"### {title}", "", *_scaling_table(section)]
+            if title in SCALING_PLOTS:
+                name, _ = SCALING_PLOTS[title]
+                lines += ["", f"![fit time, {title}, log axes]({name})"]
     if results.get("errors"):
         lines += ["", "## errors", ""] + [f"- {e}" for e in results["errors"]]
     return "\n".join(lines) + "\n"
@@ -148,10 +159,9 @@ def write(results, out_dir):
         results["summary"], meta["tasks"], meta["methods"], out_dir / "hit_at_k.png"
     )
     speed = results.get("speed", {})
-    if speed.get("time_vs_n"):
-        plot_scaling(speed["time_vs_n"], "n (d=50)", out_dir / "time_vs_n.png")
-    if speed.get("time_vs_d"):
-        plot_scaling(speed["time_vs_d"], "d (n=2000)", out_dir / "time_vs_d.png")
+    for key, (name, xlabel) in SCALING_PLOTS.items():
+        if speed.get(key):
+            plot_scaling(speed[key], xlabel, out_dir / name)
 
 
 def side_benchmark_main(name, description, run, to_markdown, argv=None, jobs=False):

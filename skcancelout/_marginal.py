@@ -48,8 +48,8 @@ MAX_CONDITIONED = 32
 # Permutations of the target whose median largest column statistic is the
 # lowest line a column must pass (an odd number: the median is one of them).
 N_PERMUTATIONS = 19
-# They are drawn from this seed, so the line depends on the data only, not
-# on the selector's random_state.
+# They are drawn from this seed, so the line depends on the data (and the
+# order of its rows) only, not on the selector's random_state.
 _PERMUTATION_SEED = 0
 # Bytes of permuted targets (and what a pass computes from them) read in
 # one pass over X: at most 32 MB, and up to 4 MB whatever the size of X.
