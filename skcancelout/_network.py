@@ -8,7 +8,8 @@ The K networks share no weights; stacking them lets one matrix product serve
 all K, so an ensemble costs little more than a single net. The input
 standardization ``(x - shift) / scale`` is folded into the first layer, so a
 batch of raw float32 rows (dense or densified sparse) goes straight into the
-first matrix product without a standardized copy of X.
+first matrix product without a standardized copy of X. A very sparse batch
+(:class:`SparseRows`) enters as its stored entries instead.
 """
 
 import math
@@ -26,6 +27,62 @@ _RELU_BACKWARD = torch.ops.aten.threshold_backward
 def _uniform(shape, bound, generator, dtype, device):
     out = torch.rand(shape, generator=generator, dtype=dtype)
     return ((out * 2 - 1) * bound).to(device)
+
+
+class SparseRows:
+    """A batch of rows of a sparse X, as its non-zero entries, for one step.
+
+    The first layer reads only the stored entries: a product with ``nnz``
+    rows of the (d, K * h) weights instead of a (batch, d) dense one, where
+    a sparse X of d columns holds few entries per row. ``shift`` (set by
+    :meth:`GatedEnsemble.center`) is what centres the rows, ``x - shift``;
+    it enters as one (d,) x (d, K * h) product per step, so the rows are
+    never densified. Only :func:`body_forward` and :func:`body_backward`
+    read it (no autograd).
+
+    Examples
+    --------
+    >>> import numpy as np, scipy.sparse as sp, torch
+    >>> X = sp.csr_matrix(np.array([[0.0, 2.0, 0.0], [1.0, 0.0, 0.0]]))
+    >>> rows = SparseRows.from_scipy(X)
+    >>> rows.shape, rows.values.tolist()
+    ((2, 3), [2.0, 1.0])
+    >>> layers = (torch.randn(3, 2, 4), torch.zeros(2, 1, 4),
+    ...           torch.randn(2, 4, 1), torch.zeros(2, 1, 1))
+    >>> gates = torch.rand(2, 3)
+    >>> shift = torch.tensor([0.5, 1.0, 0.0])
+    >>> dense = torch.from_numpy(X.toarray()).float() - shift
+    >>> out = body_forward(rows.centered(shift), gates, layers)[0]
+    >>> bool(torch.allclose(out, body_forward(dense, gates, layers)[0], atol=1e-6))
+    True
+    """
+
+    def __init__(self, rows, cols, values, shape, shift=None):
+        self.rows, self.cols, self.values = rows, cols, values
+        self.shape = tuple(shape)
+        self.shift = shift
+
+    @classmethod
+    def from_scipy(cls, X):
+        """The stored entries of a SciPy sparse matrix, as float32 tensors."""
+        coo = X.tocoo()
+        return cls(
+            torch.from_numpy(coo.row.astype("int64")),
+            torch.from_numpy(coo.col.astype("int64")),
+            torch.from_numpy(coo.data.astype("float32")),
+            coo.shape,
+        )
+
+    def centered(self, shift):
+        """These rows minus ``shift`` (d,), without densifying them."""
+        return SparseRows(self.rows, self.cols, self.values, self.shape, shift)
+
+    def to(self, device):
+        return SparseRows(
+            *(t.to(device) for t in (self.rows, self.cols, self.values)),
+            self.shape,
+            None if self.shift is None else self.shift.to(device),
+        )
 
 
 class GatedEnsemble(nn.Module):
@@ -152,6 +209,8 @@ class GatedEnsemble(nn.Module):
         """``x - shift``; in place when the caller owns ``x`` (a fresh batch)."""
         if not self.has_shift:
             return x
+        if isinstance(x, SparseRows):
+            return x.centered(self.shift)
         return x.sub_(self.shift) if inplace else x - self.shift
 
     def forward(self, x, keep=None):
@@ -163,6 +222,8 @@ class GatedEnsemble(nn.Module):
         (feature dropout), folded in the same way.
         """
         scaled_gates = self.gates() * self.gate_factor(keep)
+        if isinstance(x, SparseRows):  # no autograd through sparse rows
+            return body_forward(x, scaled_gates, self.layers())[0]
         return GatedMLP.apply(x, scaled_gates, *self.layers())
 
     def gate_factor(self, keep=None):
@@ -210,9 +271,12 @@ def body_forward(x, scaled_gates, layers):
     gates_t = scaled_gates.T.contiguous().unsqueeze(-1)
     w_eff = w_first * gates_t
     # (batch, K * h): the first layers' outputs, net after net in each row.
-    out = torch.addmm(
-        b_first.reshape(1, k * hidden), x, w_eff.view(n_features, k * hidden)
-    )
+    if isinstance(x, SparseRows):
+        out = _sparse_first_layer(x, w_eff.view(n_features, k * hidden), b_first)
+    else:
+        out = torch.addmm(
+            b_first.reshape(1, k * hidden), x, w_eff.view(n_features, k * hidden)
+        )
     out = out.view(x.shape[0], k, hidden).transpose(0, 1)
     activations = []
     for weight, bias in zip(later[::2], later[1::2], strict=True):
@@ -258,15 +322,41 @@ def body_backward(saved, grad_out, into, need_gates=True, need_x=False):
         grad = _RELU_BACKWARD(grad.transpose(0, 1), act.transpose(0, 1), 0.0)
     flat = grad.contiguous().view(batch, k * hidden)
     torch.sum(flat, 0, out=into[1].view(k * hidden))
-    grad_w_eff = (x.T @ flat).view(n_features, k, hidden)
+    if isinstance(x, SparseRows):
+        grad_w_eff = _sparse_weight_gradient(x, flat, into[1].view(k * hidden))
+        grad_w_eff = grad_w_eff.view(n_features, k, hidden)
+    else:
+        grad_w_eff = (x.T @ flat).view(n_features, k, hidden)
     torch.mul(grad_w_eff, gates_t, out=into[0])
     grad_x = None
+    if need_x and isinstance(x, SparseRows):
+        raise ValueError("SparseRows carry no gradient; densify them first.")
     if need_x:
         grad_x = flat @ (w_first * gates_t).view(n_features, k * hidden).T
     grad_gates = None
     if need_gates:
         grad_gates = grad_w_eff.mul_(w_first).sum(-1).T
     return grad_x, grad_gates
+
+
+def _sparse_first_layer(x, weights, bias):
+    """``(x - shift) @ weights + bias`` for SparseRows x; weights (d, K * h)."""
+    out = bias.reshape(1, -1).repeat(x.shape[0], 1)
+    if x.shift is not None:
+        out.sub_(x.shift @ weights)
+    picked = weights.index_select(0, x.cols).mul_(x.values.unsqueeze(1))
+    return out.index_add_(0, x.rows, picked)
+
+
+def _sparse_weight_gradient(x, grad, grad_sum):
+    """``(x - shift).T @ grad`` for SparseRows x; ``grad_sum`` is grad's column sum."""
+    n_features = x.shape[1]
+    if x.shift is None:
+        out = grad.new_zeros((n_features, grad.shape[1]))
+    else:
+        out = torch.outer(x.shift, grad_sum).neg_()
+    picked = grad.index_select(0, x.rows).mul_(x.values.unsqueeze(1))
+    return out.index_add_(0, x.cols, picked)
 
 
 class GatedMLP(torch.autograd.Function):

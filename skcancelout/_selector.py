@@ -552,7 +552,11 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         sample_weight = self._sample_weights(X, y, sample_weight, classes=None)
         rows, shift, scale = float32_rows(X, self._stats)
         data = _training.TrainingData(
-            rows, target, _as_weight_tensor(sample_weight), device
+            rows,
+            target,
+            _as_weight_tensor(sample_weight),
+            device,
+            sparse_batches=_training.sparse_batches_pay(rows, self._task),
         )
         data, kept = _positive_weight_rows(data)
         if kept is not None and y is not None:
@@ -682,7 +686,11 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         self._update_stats(X, first)
         rows, shift, scale = float32_rows(X, self._stats)
         data = _training.TrainingData(
-            rows, target, _as_weight_tensor(sample_weight), device
+            rows,
+            target,
+            _as_weight_tensor(sample_weight),
+            device,
+            sparse_batches=_training.sparse_batches_pay(rows, self._task),
         )
         data, _ = _positive_weight_rows(data)
 

@@ -21,7 +21,7 @@ import torch.nn.functional as F
 
 from ._data import StandardizedRows
 from ._layer import gate_values_backward, penalty_with_grad
-from ._network import _uniform, body_backward, body_forward
+from ._network import SparseRows, _uniform, body_backward, body_forward
 from ._stack import user_stacklevel
 
 TASKS = ("binary", "multiclass", "regression", "multilabel", "reconstruction")
@@ -45,6 +45,9 @@ EARLY_STEPS = 8
 # (evenly spaced) rows of a batch.
 REVIVE_AFTER_ROWS = 256
 REVIVE_CHECK_ROWS = 4096
+# A sparse X holding fewer than this share of its entries trains on them
+# directly (see sparse_batches_pay).
+SPARSE_BATCH_DENSITY = 0.01
 # Entries of X gathered at once outside the training steps (evaluation,
 # the revival check): 2**22 float32 is 16 MB, so rows of a very wide (or
 # densified sparse) X are read in correspondingly fewer rows at a time.
@@ -72,6 +75,19 @@ DIVERGED = f"became NaN or infinite, or grew over {LOSS_GROWTH_LIMIT:g} times it
 _FUSED_ADAM = getattr(torch, "_fused_adam_", None)
 
 
+def sparse_batches_pay(X, task):
+    """Whether to train on a sparse X's stored entries rather than dense batches.
+
+    The first layer then costs per stored entry instead of per (row,
+    column): it pays below about SPARSE_BATCH_DENSITY of the entries stored.
+    Reconstruction (``fit(X)``) needs each batch densified as its target
+    anyway.
+    """
+    if not sp.issparse(X) or task == "reconstruction":
+        return False
+    return X.nnz < SPARSE_BATCH_DENSITY * X.shape[0] * X.shape[1]
+
+
 class TrainingData:
     """Rows of X (raw float32, dense tensor or sparse matrix), targets, weights.
 
@@ -79,11 +95,14 @@ class TrainingData:
     beyond X itself stays bounded by the batch.
     """
 
-    def __init__(self, X, target, sample_weight, device):
+    def __init__(self, X, target, sample_weight, device, sparse_batches=False):
         self.X = X
         self.target = target
         self.sample_weight = sample_weight
         self.device = device
+        # Sparse X: batches as their stored entries (SparseRows), not
+        # densified; see sparse_batches_pay.
+        self.sparse_batches = sparse_batches and sp.issparse(X)
 
     @property
     def n_samples(self):
@@ -93,7 +112,10 @@ class TrainingData:
         """Batch of rows ``index`` (a 1-D LongTensor, or None for all)."""
         if sp.issparse(self.X):
             part = self.X if index is None else self.X[index.numpy()]
-            x = torch.from_numpy(part.toarray())
+            if self.sparse_batches:
+                x = SparseRows.from_scipy(part)
+            else:
+                x = torch.from_numpy(part.toarray())
         elif isinstance(self.X, StandardizedRows):
             x = self.X.all() if index is None else self.X.index_select(0, index)
         else:
@@ -121,7 +143,7 @@ class TrainingData:
         take = torch.from_numpy(index)
         target = None if self.target is None else self.target.index_select(0, take)
         weight = None if self.sample_weight is None else self.sample_weight[take]
-        return TrainingData(X, target, weight, self.device)
+        return TrainingData(X, target, weight, self.device, self.sparse_batches)
 
 
 def task_loss(

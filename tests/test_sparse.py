@@ -5,6 +5,7 @@ import tracemalloc
 import numpy as np
 import pytest
 import scipy.sparse as sp
+import torch
 from scipy.stats import spearmanr
 
 from skcancelout import CancelOutSelector
@@ -93,3 +94,77 @@ def test_wide_sparse_matrix_is_never_densified_whole():
     # One densified float32 batch is 500 * 2500 * 4 bytes = 5 MB.
     assert peak < dense_bytes / 10, f"peak {peak / 1e6:.0f} MB during fit/transform"
     assert sp.issparse(Xt) and Xt.shape == (n, 5)
+
+
+# ------------------------------------------------ sparse batches, not densified
+def _very_sparse(n=600, d=1000, seed=0):
+    """Under 1 % of entries stored; y from columns 0-2, which are half filled."""
+    rng = np.random.RandomState(seed)
+    X = sp.random(n, d, density=0.005, format="csr", random_state=rng)
+    signal = rng.normal(size=(n, 3)) * (rng.rand(n, 3) < 0.5)
+    X = sp.hstack([sp.csr_matrix(signal), X[:, 3:]]).tocsr()
+    y = (signal.sum(axis=1) > 0).astype(int)
+    return X, y
+
+
+def test_a_step_on_stored_entries_equals_a_step_on_dense_rows():
+    from skcancelout._network import SparseRows, body_backward, body_forward
+
+    X, _ = _very_sparse(n=40, d=30)
+    shift = torch.randn(30)
+    generator = torch.Generator().manual_seed(0)
+    layers = tuple(
+        torch.randn(shape, generator=generator)
+        for shape in [(30, 2, 5), (2, 1, 5), (2, 5, 3), (2, 1, 3)]
+    )
+    gates = torch.rand(2, 30, generator=generator)
+    dense = torch.from_numpy(X.toarray()).float() - shift
+    sparse = SparseRows.from_scipy(X).centered(shift)
+    outs, grads = [], []
+    for x in (dense, sparse):
+        out, saved = body_forward(x, gates, layers)
+        into = [torch.empty_like(t) for t in layers]
+        _, grad_gates = body_backward(saved, torch.ones_like(out), into)
+        outs.append(out)
+        grads.append([grad_gates, *into])
+    torch.testing.assert_close(outs[1], outs[0], rtol=1e-5, atol=1e-5)
+    for got, expected in zip(grads[1], grads[0], strict=True):
+        torch.testing.assert_close(got, expected, rtol=1e-4, atol=1e-4)
+
+
+def test_very_sparse_x_trains_on_stored_entries_and_ranks_as_dense(monkeypatch):
+    from skcancelout import _training
+
+    X, y = _very_sparse()
+    assert _training.sparse_batches_pay(X, "binary")
+    assert not _training.sparse_batches_pay(X, "reconstruction")
+    densified = []
+    original = sp.csr_matrix.toarray
+
+    def counting(self, *args, **kwargs):
+        densified.append(self.shape)
+        return original(self, *args, **kwargs)
+
+    params = dict(max_iter=40, n_estimators=4, random_state=0)
+    monkeypatch.setattr(sp.csr_matrix, "toarray", counting)
+    sparse = CancelOutSelector(**params).fit(X, y).feature_importances_
+    # Batches are never densified (the statistics and tests read blocks).
+    assert not [shape for shape in densified if shape[0] == 75]
+    monkeypatch.undo()
+    dense = CancelOutSelector(**params).fit(X.toarray(), y).feature_importances_
+    assert set(np.argsort(-sparse)[:3]) == set(np.argsort(-dense)[:3]) == {0, 1, 2}
+    assert spearmanr(dense, sparse).statistic > 0.8
+
+
+def test_very_sparse_x_streams_and_stops_early_on_stored_entries():
+    X, y = _very_sparse()
+    # partial_fit's check for idle units and early stopping's held-out loss
+    # read stored entries too.
+    stream = CancelOutSelector(n_estimators=2, random_state=0)
+    for rows in np.array_split(np.arange(X.shape[0]), 3):
+        stream.partial_fit(X[rows], y[rows], classes=[0, 1])
+    assert stream.n_iter_ == 3 and np.all(np.isfinite(stream.feature_importances_))
+    stopped = CancelOutSelector(early_stopping=True, n_estimators=2, random_state=0)
+    stopped.fit(X, y)
+    assert len(stopped.validation_loss_curve_) == stopped.n_iter_
+    assert set(np.argsort(-stopped.feature_importances_)[:3]) == {0, 1, 2}
