@@ -530,7 +530,8 @@ class CancelOutSelectorCV(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
     def get_metadata_routing(self):
         """Get the metadata routing of this object.
 
-        Please check the :ref:`User Guide <metadata_routing>` on how the
+        See scikit-learn's user guide on metadata routing
+        (https://scikit-learn.org/stable/metadata_routing.html) for how the
         routing mechanism works.
 
         Returns
