@@ -18,6 +18,9 @@ torch = LazyModule("torch")  # imported by the first fit (see _lazy)
 # Entries per chunk of the statistics passes: a chunk's float64 temporary
 # stays near 0.5 MB, small next to X itself.
 _CHUNK_ENTRIES = 2**16
+# Rows of X that StandardizedRows standardizes at once: a float64 block of
+# 2**20 entries is 8 MB.
+_STANDARDIZE_ENTRIES = 2**20
 # A float32 X is used as is (no copy) only when folding the standardization
 # into the first layer stays accurate in float32.
 _FOLD_MAX_OFFSET = 1e3
@@ -184,6 +187,17 @@ class StandardizedRows:
         if dim != 0:
             raise ValueError("StandardizedRows selects rows only (dim=0).")
         take = index if self.rows is None else self.rows.index_select(0, index)
+        step = max(1, _STANDARDIZE_ENTRIES // max(self.values.shape[1], 1))
+        if take.shape[0] <= step:  # a training batch: one block
+            return self._standardized(take)
+        # Many rows (a whole X as one batch, an evaluation block): float64
+        # work one block at a time, so only the float32 result is large.
+        out = torch.empty((take.shape[0], self.values.shape[1]), dtype=torch.float32)
+        for start in range(0, take.shape[0], step):
+            out[start : start + step] = self._standardized(take[start : start + step])
+        return out
+
+    def _standardized(self, take):
         part = self.values.index_select(0, take).to(torch.float64)
         part.div_(self._absmax).sub_(self._mean).div_(self._std)
         return part.to(torch.float32)
@@ -205,8 +219,11 @@ def _clear_of_subnormals(X, stats):
     Training flushes subnormal numbers to zero (``_training.flush_denormals``),
     inputs of arithmetic too, so a column whose values are subnormal in X's
     dtype (below 2.2e-308 in float64, 1.2e-38 in float32) would read as
-    zeros. Any column at least 2**52 times that size loses only values that
-    the float32 result could not hold anyway.
+    zeros. In a column at least 2**52 times that size, only entries below
+    2**-52 of its largest are flushed: each standardized value moves by at
+    most that share of one standard deviation, less than float32 resolves
+    on all but values within about 1e-9 of zero (and a standardized value
+    that is a float32 subnormal is flushed by training anyway).
     """
     return bool(np.all(stats.absmax >= np.finfo(X.dtype).tiny * 2.0**52))
 

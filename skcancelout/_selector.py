@@ -547,7 +547,7 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
             )
         self.mean_, self.scale_ = self._stats.mean, self._stats.scale
         self.n_samples_seen_ = X.shape[0]
-        target = self._encode_target(y, fitting=True)
+        target = self._encode_target(y, fitting=True, whole=True)
         # After _encode_target: class_weight needs the task of this y.
         sample_weight = self._sample_weights(X, y, sample_weight, classes=None)
         rows, shift, scale = float32_rows(X, self._stats)
@@ -556,7 +556,9 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
             target,
             _as_weight_tensor(sample_weight),
             device,
-            sparse_batches=_training.sparse_batches_pay(rows, self._task),
+            sparse_batches=_training.sparse_batches_pay(
+                rows, self._task, shift, self._first_layer_width(X.shape[1])
+            ),
         )
         data, kept = _positive_weight_rows(data)
         if kept is not None and y is not None:
@@ -690,7 +692,9 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
             target,
             _as_weight_tensor(sample_weight),
             device,
-            sparse_batches=_training.sparse_batches_pay(rows, self._task),
+            sparse_batches=_training.sparse_batches_pay(
+                rows, self._task, shift, self._first_layer_width(X.shape[1])
+            ),
         )
         data, _ = _positive_weight_rows(data)
 
@@ -728,8 +732,7 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         """Refuse a later partial_fit whose ``task`` or ``classes`` contradict
         the task the stream started with (it would train on silently)."""
         started = self._task
-        labels = started in ("binary", "multiclass")
-        if classes is not None and not labels:
+        if classes is not None and started == "regression":
             raise ValueError(
                 f"classes was passed, but this selector was fitted on {started} "
                 "targets, not class labels; call fit (or partial_fit on a new "
@@ -785,6 +788,11 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
             )
         if X.shape[1] == 0:
             raise ValueError("X has 0 features; at least one column is needed.")
+        if sp.issparse(X) and not X.has_canonical_format:
+            # Entries stored twice (or out of order) mean their sum, but
+            # column statistics read them one by one; a canonical copy.
+            X = X.copy()
+            X.sum_duplicates()
         return X, y
 
     def _sample_weights(self, X, y, sample_weight, classes):
@@ -858,10 +866,11 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         return device
 
     # ------------------------------------------------------------- targets
-    def _encode_target(self, y, fitting, classes=None, task=None):
+    def _encode_target(self, y, fitting, classes=None, task=None, whole=False):
         """Targets as a torch tensor; sets ``_task`` (and ``classes_``).
 
-        ``task`` is the task of ``y`` when the caller has already read it.
+        ``task`` is the task of ``y`` when the caller has already read it;
+        ``whole`` says y is all the data (``fit``), not one batch of a stream.
         """
         if fitting:
             self._task = _task_of(y, self.task, classes) if task is None else task
@@ -879,7 +888,9 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         if task == "multilabel":
             y = _numeric_target(y, np.float32, "a multilabel indicator matrix")
             if fitting:
-                if not np.ptp(y, axis=0).any():
+                # fit's y is all there is; a stream's first batch may lack
+                # the rare value of every label.
+                if whole and not np.ptp(y, axis=0).any():
                     raise ValueError(
                         "Every label column of y is constant (each label is "
                         "all 0 or all 1), so there is nothing to learn; "
@@ -994,6 +1005,12 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
                 "early_stopping=False."
             ) from exc
         return data.subset(np.sort(train_idx)), data.subset(np.sort(val_idx))
+
+    def _first_layer_width(self, n_features):
+        """Outputs of the first layer of all networks together (K * h_1)."""
+        sizes = self._hidden_sizes()
+        first = sizes[0] if sizes else self._n_outputs(n_features)
+        return self.n_estimators * first
 
     def _hidden_sizes(self):
         """``hidden_layer_sizes`` as a tuple of ints, checked."""
@@ -1611,11 +1628,17 @@ def _holds_numbers(column):
             f"X column {column.name!r} contains pandas.NA (a missing value); "
             "impute it, e.g. with sklearn.impute.SimpleImputer, or drop those rows."
         )
-    try:
-        values.astype(np.float64)
-    except (TypeError, ValueError):
-        return False
-    return True
+    if any(
+        isinstance(v, numbers.Complex) and not isinstance(v, numbers.Real)
+        for v in values
+    ):
+        raise ValueError(
+            f"X has complex-valued columns [{str(column.name)!r}]; give the real "
+            "and imaginary parts (or modulus and angle) as separate columns."
+        )
+    # Numbers only: strings such as "00042" are codes, not quantities, even
+    # where NumPy would parse them.
+    return all(isinstance(v, numbers.Real) for v in values)
 
 
 def _is_numeric(dtype):

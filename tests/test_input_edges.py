@@ -427,3 +427,30 @@ def test_a_task_set_after_the_first_call_is_refused(
         selector.partial_fit(X, y)
     # "auto" continues whatever the stream started as.
     selector.set_params(task="auto").partial_fit(X, y)
+
+
+def test_a_multilabel_stream_may_repeat_classes_and_start_with_constant_labels(data):
+    X, y = data
+    Y = np.c_[y, (X[:, 1] > 1).astype(int)]
+    stream = CancelOutSelector(**FAST)
+    for rows in np.array_split(np.arange(len(X)), 4):
+        stream.partial_fit(X[rows], Y[rows], classes=[0, 1])
+    assert stream.n_iter_ == 4
+    # A first batch in which every label happens to be constant is still
+    # a stream's start; only fit refuses a y with nothing to learn.
+    late = CancelOutSelector(**FAST)
+    late.partial_fit(X[:10], np.zeros((10, 2), int))
+    late.partial_fit(X[10:], Y[10:])
+    assert late.n_iter_ == 2
+
+
+def test_codes_written_as_strings_in_an_object_column_are_not_numbers(data):
+    pd = pytest.importorskip("pandas")
+    X, y = data
+    frame = pd.DataFrame(X, columns=list("abcde"))
+    codes = frame.assign(a=[f"{i % 7:05d}" for i in range(len(X))])
+    with pytest.raises(ValueError, match=r"non-numeric columns \['a'\]"):
+        CancelOutSelector(**FAST).fit(codes, y)
+    complex_objects = frame.astype({"a": object}).assign(a=[np.complex128(1j)] * len(X))
+    with pytest.raises(ValueError, match=r"complex-valued columns \['a'\]"):
+        CancelOutSelector(**FAST).fit(complex_objects, y)

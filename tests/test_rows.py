@@ -92,3 +92,16 @@ def test_columns_of_subnormal_size_keep_their_values_in_training(dtype, tiny):
     np.testing.assert_array_equal(rows.numpy(), _copy_of(X, stats))
     selector = CancelOutSelector(max_iter=30, n_estimators=2, random_state=0)
     assert np.argmax(selector.fit(X, y).feature_importances_) == 1
+
+
+def test_many_rows_are_standardized_block_by_block_to_the_same_numbers(monkeypatch):
+    from skcancelout import _data
+
+    X = np.random.default_rng(0).standard_normal((300, 7)) * 1e5 + 3e6
+    stats = ColumnStats.from_data(X)
+    rows = StandardizedRows(X, stats)
+    whole = rows.all()
+    # Blocks of 2 rows: a whole X as one batch never needs a float64 copy.
+    monkeypatch.setattr(_data, "_STANDARDIZE_ENTRIES", 14)
+    np.testing.assert_array_equal(rows.all(), whole)
+    np.testing.assert_array_equal(whole, _copy_of(X, stats))

@@ -98,9 +98,9 @@ def test_wide_sparse_matrix_is_never_densified_whole():
 
 # ------------------------------------------------ sparse batches, not densified
 def _very_sparse(n=600, d=1000, seed=0):
-    """Under 1 % of entries stored; y from columns 0-2, which are half filled."""
+    """Under 0.5 % of entries stored; y from columns 0-2, which are half filled."""
     rng = np.random.RandomState(seed)
-    X = sp.random(n, d, density=0.005, format="csr", random_state=rng)
+    X = sp.random(n, d, density=0.002, format="csr", random_state=rng)
     signal = rng.normal(size=(n, 3)) * (rng.rand(n, 3) < 0.5)
     X = sp.hstack([sp.csr_matrix(signal), X[:, 3:]]).tocsr()
     y = (signal.sum(axis=1) > 0).astype(int)
@@ -136,8 +136,13 @@ def test_very_sparse_x_trains_on_stored_entries_and_ranks_as_dense(monkeypatch):
     from skcancelout import _training
 
     X, y = _very_sparse()
-    assert _training.sparse_batches_pay(X, "binary")
-    assert not _training.sparse_batches_pay(X, "reconstruction")
+    no_shift = torch.zeros(X.shape[1])
+    assert _training.sparse_batches_pay(X, "binary", no_shift, 256)
+    assert not _training.sparse_batches_pay(X, "reconstruction", no_shift, 256)
+    # Not when a column's offset would cost the products their precision,
+    # nor when each stored entry gathers too wide a row of weights.
+    assert not _training.sparse_batches_pay(X, "binary", no_shift + 1e3, 256)
+    assert not _training.sparse_batches_pay(X, "binary", no_shift, 2048)
     densified = []
     original = sp.csr_matrix.toarray
 
@@ -168,3 +173,44 @@ def test_very_sparse_x_streams_and_stops_early_on_stored_entries():
     stopped.fit(X, y)
     assert len(stopped.validation_loss_curve_) == stopped.n_iter_
     assert set(np.argsort(-stopped.feature_importances_)[:3]) == {0, 1, 2}
+
+
+def test_a_fully_stored_column_far_from_zero_gets_densified_batches(monkeypatch):
+    from skcancelout import _training
+
+    # A timestamp-like column (mean 7e4 times its spread) beside very sparse
+    # ones: its centring shift is large, so the stored-entry products would
+    # lose its digits, and batches are densified as before them.
+    rng = np.random.RandomState(0)
+    X = sp.random(400, 2000, density=0.002, format="csr", random_state=rng)
+    offset = 7e4 + rng.normal(size=(400, 1))
+    X = sp.hstack([sp.csr_matrix(offset), X]).tocsr()
+    y = (offset[:, 0] > 7e4).astype(int)
+    params = dict(max_iter=5, n_estimators=2, random_state=0)
+    chosen = CancelOutSelector(**params).fit(X, y).feature_importances_
+    monkeypatch.setattr(_training, "sparse_batches_pay", lambda *args: False)
+    densified = CancelOutSelector(**params).fit(X, y).feature_importances_
+    np.testing.assert_array_equal(chosen, densified)
+
+
+def test_entries_stored_twice_count_as_their_sum():
+    rng = np.random.RandomState(0)
+    dense = rng.normal(size=(120, 4))
+    y = (dense[:, 0] > 0).astype(int)
+    # Every entry stored as two halves, the halves of a row in reverse order.
+    n, d = dense.shape
+    indices = np.tile(np.r_[np.arange(d), np.arange(d)][::-1], n)
+    halves = np.repeat(dense / 2, 2, axis=0).reshape(n, 2 * d)[:, ::-1]
+    twice = sp.csr_matrix(
+        (halves.ravel(), indices, np.arange(0, 2 * d * n + 1, 2 * d)), shape=(n, d)
+    )
+    np.testing.assert_allclose(twice.toarray(), dense)
+    assert not twice.has_canonical_format
+    params = dict(max_iter=3, n_estimators=2, random_state=0)
+    split = CancelOutSelector(**params).fit(twice, y)
+    summed = CancelOutSelector(**params).fit(sp.csr_matrix(dense), y)
+    np.testing.assert_allclose(split.scale_, summed.scale_, rtol=1e-12)
+    np.testing.assert_allclose(
+        split.feature_importances_, summed.feature_importances_, atol=1e-6
+    )
+    assert not twice.has_canonical_format  # the caller's matrix is left alone
