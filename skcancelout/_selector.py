@@ -550,16 +550,7 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         target = self._encode_target(y, fitting=True, whole=True)
         # After _encode_target: class_weight needs the task of this y.
         sample_weight = self._sample_weights(X, y, sample_weight, classes=None)
-        rows, shift, scale = float32_rows(X, self._stats)
-        data = _training.TrainingData(
-            rows,
-            target,
-            _as_weight_tensor(sample_weight),
-            device,
-            sparse_batches=_training.sparse_batches_pay(
-                rows, self._task, shift, self._first_layer_width(X.shape[1])
-            ),
-        )
+        data, shift, scale = self._training_data(X, target, sample_weight, device)
         data, kept = _positive_weight_rows(data)
         if kept is not None and y is not None:
             y = y[kept]
@@ -686,16 +677,7 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         # Only after y and the weights passed their checks, so a rejected
         # batch leaves the running statistics untouched.
         self._update_stats(X, first)
-        rows, shift, scale = float32_rows(X, self._stats)
-        data = _training.TrainingData(
-            rows,
-            target,
-            _as_weight_tensor(sample_weight),
-            device,
-            sparse_batches=_training.sparse_batches_pay(
-                rows, self._task, shift, self._first_layer_width(X.shape[1])
-            ),
-        )
+        data, shift, scale = self._training_data(X, target, sample_weight, device)
         data, _ = _positive_weight_rows(data)
 
         model = self._build_model(X.shape[1], generator, shift, scale, device)
@@ -1005,6 +987,16 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
                 "early_stopping=False."
             ) from exc
         return data.subset(np.sort(train_idx)), data.subset(np.sort(val_idx))
+
+    def _training_data(self, X, target, sample_weight, device):
+        """``(TrainingData, shift, scale)``: X's rows as the networks read them."""
+        rows, shift, scale = float32_rows(X, self._stats)
+        sparse_batches = _training.sparse_batches_pay(
+            rows, self._task, shift, self._first_layer_width(X.shape[1])
+        )
+        weight = _as_weight_tensor(sample_weight)
+        data = _training.TrainingData(rows, target, weight, device, sparse_batches)
+        return data, shift, scale
 
     def _first_layer_width(self, n_features):
         """Outputs of the first layer of all networks together (K * h_1)."""
