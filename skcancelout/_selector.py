@@ -1574,10 +1574,7 @@ def _reject_non_numeric(X):
             if getattr(kind, "kind", None) == "c"
         ]
         if complex_:
-            raise ValueError(
-                f"X has complex-valued columns {complex_}; give the real and "
-                "imaginary parts (or modulus and angle) as separate columns."
-            )
+            raise _complex_columns(complex_)
         if bad:
             raise ValueError(
                 f"X has non-numeric columns {bad}; encode them first, e.g. with "
@@ -1605,6 +1602,14 @@ def _reject_non_numeric(X):
             ) from exc
 
 
+def _complex_columns(names):
+    """The error for complex-valued columns ``names`` of X."""
+    return ValueError(
+        f"X has complex-valued columns {names}; give the real and imaginary "
+        "parts (or modulus and angle) as separate columns."
+    )
+
+
 def _holds_numbers(column):
     """Whether an ``object`` column of a DataFrame holds only real numbers.
 
@@ -1624,10 +1629,7 @@ def _holds_numbers(column):
         isinstance(v, numbers.Complex) and not isinstance(v, numbers.Real)
         for v in values
     ):
-        raise ValueError(
-            f"X has complex-valued columns [{str(column.name)!r}]; give the real "
-            "and imaginary parts (or modulus and angle) as separate columns."
-        )
+        raise _complex_columns([str(column.name)])
     # Numbers only: strings such as "00042" are codes, not quantities, even
     # where NumPy would parse them.
     return all(isinstance(v, numbers.Real) for v in values)

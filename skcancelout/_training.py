@@ -116,8 +116,8 @@ class TrainingData:
         self.sample_weight = sample_weight
         self.device = device
         # Sparse X: batches as their stored entries (SparseRows), not
-        # densified; see sparse_batches_pay.
-        self.sparse_batches = sparse_batches and sp.issparse(X)
+        # densified; see sparse_batches_pay, which decides it.
+        self.sparse_batches = sparse_batches
 
     @property
     def n_samples(self):
