@@ -992,7 +992,7 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         """``(TrainingData, shift, scale)``: X's rows as the networks read them."""
         rows, shift, scale = float32_rows(X, self._stats)
         sparse_batches = _training.sparse_batches_pay(
-            rows, self._task, shift, self._first_layer_width(X.shape[1])
+            rows, self._task, self._first_layer_width(X.shape[1])
         )
         weight = _as_weight_tensor(sample_weight)
         data = _training.TrainingData(rows, target, weight, device, sparse_batches)

@@ -48,11 +48,6 @@ REVIVE_CHECK_ROWS = 4096
 # A sparse X holding fewer than this share of its entries trains on them
 # directly (see sparse_batches_pay).
 SPARSE_BATCH_DENSITY = 0.005
-# ... unless a column's centring shift (mean / std) exceeds this: the
-# stored-entry products subtract ``shift @ W`` from ``x @ W``, and with a
-# large shift that difference of two large float32 terms loses the digits
-# the dense path keeps (at 1e3, 0.5 % on that column's gradients).
-SPARSE_MAX_SHIFT = 10.0
 # Entries of X gathered at once outside the training steps (evaluation,
 # the revival check): 2**22 float32 is 16 MB, so rows of a very wide (or
 # densified sparse) X are read in correspondingly fewer rows at a time.
@@ -80,7 +75,7 @@ DIVERGED = f"became NaN or infinite, or grew over {LOSS_GROWTH_LIMIT:g} times it
 _FUSED_ADAM = getattr(torch, "_fused_adam_", None)
 
 
-def sparse_batches_pay(X, task, shift, width):
+def sparse_batches_pay(X, task, width):
     """Whether to train on a sparse X's stored entries rather than dense batches.
 
     The first layer then costs per stored entry instead of per (row,
@@ -89,18 +84,17 @@ def sparse_batches_pay(X, task, shift, width):
     1 %, and 2.9 times as long at 3 %). Each stored entry of a batch
     gathers a row of the first layer's weights, ``width`` (networks times
     first-layer units) numbers, so they must not outweigh a dense batch
-    more than twice. ``shift`` is the centring of the rows (see
-    SPARSE_MAX_SHIFT). Reconstruction (``fit(X)``) needs each batch
-    densified as its target anyway.
+    more than twice. The stored-entry products subtract the centring as
+    ``shift @ W``; ``_data.float32_rows`` keeps every shift within
+    ``_data.SPARSE_MAX_SHIFT`` (10) by storing columns further from 0
+    centred, so that difference of float32 terms keeps its digits (at a
+    shift of 1e3 it lost 0.5 % of a column's gradients). Reconstruction
+    (``fit(X)``) needs each batch densified as its target anyway.
     """
     if not sp.issparse(X) or task == "reconstruction":
         return False
     cells = X.shape[0] * X.shape[1]
-    return (
-        X.nnz < SPARSE_BATCH_DENSITY * cells
-        and X.nnz * width <= 2 * cells
-        and float(shift.abs().max()) <= SPARSE_MAX_SHIFT
-    )
+    return X.nnz < SPARSE_BATCH_DENSITY * cells and X.nnz * width <= 2 * cells
 
 
 class TrainingData:

@@ -136,13 +136,10 @@ def test_very_sparse_x_trains_on_stored_entries_and_ranks_as_dense(monkeypatch):
     from skcancelout import _training
 
     X, y = _very_sparse()
-    no_shift = torch.zeros(X.shape[1])
-    assert _training.sparse_batches_pay(X, "binary", no_shift, 256)
-    assert not _training.sparse_batches_pay(X, "reconstruction", no_shift, 256)
-    # Not when a column's offset would cost the products their precision,
-    # nor when each stored entry gathers too wide a row of weights.
-    assert not _training.sparse_batches_pay(X, "binary", no_shift + 1e3, 256)
-    assert not _training.sparse_batches_pay(X, "binary", no_shift, 2048)
+    assert _training.sparse_batches_pay(X, "binary", 256)
+    assert not _training.sparse_batches_pay(X, "reconstruction", 256)
+    # Not when each stored entry gathers too wide a row of weights.
+    assert not _training.sparse_batches_pay(X, "binary", 2048)
     densified = []
     original = sp.csr_matrix.toarray
 
@@ -175,22 +172,33 @@ def test_very_sparse_x_streams_and_stops_early_on_stored_entries():
     assert set(np.argsort(-stopped.feature_importances_)[:3]) == {0, 1, 2}
 
 
-def test_a_fully_stored_column_far_from_zero_gets_densified_batches(monkeypatch):
+@pytest.mark.parametrize("offset", [7e4, 1e8])
+def test_a_column_far_from_zero_keeps_its_digits(offset, monkeypatch):
     from skcancelout import _training
+    from skcancelout._data import ColumnStats, float32_rows, standardized_chunks
 
-    # A timestamp-like column (mean 7e4 times its spread) beside very sparse
-    # ones: its centring shift is large, so the stored-entry products would
-    # lose its digits, and batches are densified as before them.
+    # A timestamp-like column (offset times its spread) beside very sparse
+    # ones. Kept scaled but not centred in float32, its values were
+    # resolved to 4e-3 of a standard deviation at 7e4 and to 8 at 1e8.
     rng = np.random.RandomState(0)
     X = sp.random(400, 2000, density=0.002, format="csr", random_state=rng)
-    offset = 7e4 + rng.normal(size=(400, 1))
-    X = sp.hstack([sp.csr_matrix(offset), X]).tocsr()
-    y = (offset[:, 0] > 7e4).astype(int)
+    spread = rng.normal(size=(400, 1))
+    X = sp.hstack([sp.csr_matrix(offset + spread), X]).tocsr()
+    stats = ColumnStats.from_data(X)
+    rows, shift, scale = float32_rows(X, stats)
+    assert sp.issparse(rows) and np.abs(shift.numpy()).max() <= 10
+    assert rows.nnz <= X.nnz + 4  # only the far column's rare zeros added
+    standardized = (rows.toarray() - shift.numpy()) / scale.numpy()
+    expected = np.vstack([part for _, part in standardized_chunks(X, stats)])
+    np.testing.assert_allclose(standardized, expected, atol=1e-6)
+    # The column decides y; the stored-entry products rank as dense batches.
+    y = (spread[:, 0] > 0).astype(int)
     params = dict(max_iter=5, n_estimators=2, random_state=0)
     chosen = CancelOutSelector(**params).fit(X, y).feature_importances_
+    assert np.argmax(chosen) == 0
     monkeypatch.setattr(_training, "sparse_batches_pay", lambda *args: False)
     densified = CancelOutSelector(**params).fit(X, y).feature_importances_
-    np.testing.assert_array_equal(chosen, densified)
+    np.testing.assert_allclose(chosen, densified, atol=1e-3)
 
 
 def test_entries_stored_twice_count_as_their_sum():
