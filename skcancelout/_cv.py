@@ -44,6 +44,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from . import _selection
 from ._selector import (
     CancelOutSelector,
     _check_target_values,
@@ -578,6 +579,13 @@ class CancelOutSelectorCV(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
         tags.target_tags.required = True
         tags.input_tags.sparse = True
         return tags
+
+    # SelectorMixin's methods, with docstrings and examples of their own.
+    get_support = _selection.get_support
+    transform = _selection.transform
+    fit_transform = _selection.fit_transform
+    inverse_transform = _selection.inverse_transform
+    get_feature_names_out = _selection.get_feature_names_out
 
     def _get_support_mask(self):
         check_is_fitted(self)

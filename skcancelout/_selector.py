@@ -22,6 +22,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from . import _selection
 from ._constants import GATE_ACTIVATIONS, PENALTIES
 from ._data import ColumnStats, float32_rows
 from ._importance import combined, gate_weight
@@ -1313,6 +1314,13 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         """
         check_is_fitted(self)
         self._validate_params()
+
+    # SelectorMixin's methods, with docstrings and examples of their own.
+    get_support = _selection.get_support
+    transform = _selection.transform
+    fit_transform = _selection.fit_transform
+    inverse_transform = _selection.inverse_transform
+    get_feature_names_out = _selection.get_feature_names_out
 
     def _get_support_mask(self):
         self._check_fitted_settings()

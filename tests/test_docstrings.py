@@ -49,6 +49,12 @@ def test_the_public_api_is_all_listed():
         "skcancelout.CancelOutSelector.partial_fit",
         "skcancelout.CancelOutSelector.threshold_",
         "skcancelout.CancelOutSelectorCV.fit",
+        # scikit-learn's selection methods, documented for these selectors
+        "skcancelout.CancelOutSelector.transform",
+        "skcancelout.CancelOutSelector.get_support",
+        "skcancelout.CancelOutSelectorCV.inverse_transform",
+        "skcancelout.CancelOutSelectorCV.get_feature_names_out",
+        "skcancelout.CancelOutSelectorCV.fit_transform",
         "skcancelout.CancelOut.forward",
         "skcancelout.plotting.plot_importances",
     ):
