@@ -9,6 +9,7 @@ from functools import partial, wraps
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn import get_config
 from sklearn.base import BaseEstimator, _fit_context
 from sklearn.feature_selection import SelectorMixin
 from sklearn.model_selection import train_test_split
@@ -39,7 +40,8 @@ _training = LazyModule("skcancelout._training")
 
 # Layout of the training state kept for partial_fit (_net_state,
 # _optim_state). 2: one flat Adam state, first-layer weights (d, K, h).
-_STATE_FORMAT = 2
+# 3: a continuous y standardized by running statistics (_y_stats).
+_STATE_FORMAT = 3
 
 _TARGET_TASKS = {
     "binary": "binary",
@@ -71,6 +73,23 @@ def _unchanged_on_error(method):
             self.__dict__.clear()
             self.__dict__.update(before)
             raise
+
+    return run
+
+
+def _parameters_checked_every_call(method):
+    """Wrap ``partial_fit`` so that every call checks the parameters.
+
+    scikit-learn's ``_fit_context`` checks them only while the estimator is
+    unfitted, but ``set_params`` between calls of a stream is allowed: a
+    negative learning rate set then would train on silently.
+    """
+
+    @wraps(method)
+    def run(self, *args, **kwargs):
+        if not get_config()["skip_parameter_validation"]:
+            self._validate_params()
+        return method(self, *args, **kwargs)
 
     return run
 
@@ -512,9 +531,11 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
             without labels: the networks learn to reconstruct X.
         sample_weight : array-like of shape (n_samples,), default=None
             Weight of each sample in the loss (times ``class_weight``). Only
-            ratios matter. Rows of weight 0 are left out of training, as if
-            not passed; they still count in the column statistics that
-            standardize X.
+            ratios matter. Rows of weight 0 are left out of training, of the
+            mean and spread that standardize a continuous y, and of the class
+            frequencies of ``class_weight="balanced"`` (which counts rows by
+            their weight), as if not passed; they still count in the column
+            statistics that standardize X.
 
         Returns
         -------
@@ -548,9 +569,10 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
             )
         self.mean_, self.scale_ = self._stats.mean, self._stats.scale
         self.n_samples_seen_ = X.shape[0]
-        target = self._encode_target(y, fitting=True, whole=True)
+        weight = _checked_weight(sample_weight, X)
+        target = self._encode_target(y, fitting=True, whole=True, weight=weight)
         # After _encode_target: class_weight needs the task of this y.
-        sample_weight = self._sample_weights(X, y, sample_weight, classes=None)
+        sample_weight = self._sample_weights(y, weight)
         data, shift, scale = self._training_data(X, target, sample_weight, device)
         data, kept = _positive_weight_rows(data)
         if kept is not None and y is not None:
@@ -581,13 +603,15 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         self._idle_rows = None  # a later partial_fit starts counting afresh
         return self
 
+    @_parameters_checked_every_call
     @_fit_context(prefer_skip_nested_validation=True)
     @_unchanged_on_error
     def partial_fit(self, X, y=None, classes=None, sample_weight=None):
         """Train on one batch of a stream: one epoch, state kept across calls.
 
-        The first call sets up the networks; later calls update the running
-        standardization statistics and continue training from where the
+        The first call sets up the networks; later calls check the
+        parameters again, update the running standardization statistics (of
+        X, and of a continuous y) and continue training from where the
         previous call stopped, at the constant rate ``learning_rate_init``
         (or the lower rate that an earlier batch's divergence left, see
         :meth:`fit`).
@@ -673,8 +697,11 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
                     "call; the classes of a stream are fixed by its first call "
                     "(call fit to start again with new ones)."
                 )
-        target = self._encode_target(y, fitting=first, classes=classes, task=first_task)
-        sample_weight = self._sample_weights(X, y, sample_weight, classes=classes)
+        weight = _checked_weight(sample_weight, X)
+        target = self._encode_target(
+            y, fitting=first, classes=classes, task=first_task, weight=weight
+        )
+        sample_weight = self._sample_weights(y, weight)
         # Only after y and the weights passed their checks, so a rejected
         # batch leaves the running statistics untouched.
         self._update_stats(X, first)
@@ -778,33 +805,44 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
             X.sum_duplicates()
         return X, y
 
-    def _sample_weights(self, X, y, sample_weight, classes):
-        if sample_weight is None and self.class_weight is None:
+    def _sample_weights(self, y, weight):
+        """Row weights for training: ``weight`` (checked sample_weight, or
+        None) times ``class_weight``, scaled to a largest of 1; None when
+        every row weighs the same."""
+        if weight is None and self.class_weight is None:
             return None
-        weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
-        if not np.all(np.isfinite(weight)) or np.any(weight < 0):
-            raise ValueError("sample_weight must be finite and non-negative.")
+        if weight is None:
+            weight = np.ones(len(y))
         if self.class_weight is not None:
             if self._task not in ("binary", "multiclass"):
+                kind = {
+                    "multilabel": "a multilabel indicator matrix (several labels "
+                    "per row, which class_weight does not weigh)",
+                    "regression": "continuous",
+                }.get(self._task, self._task)
                 raise ValueError(
-                    "class_weight applies to classification only; y here is "
-                    f"{self._task}. Pass sample_weight instead."
+                    "class_weight applies to class labels, one per row; y here "
+                    f"is {kind}. Pass sample_weight instead."
                 )
             # Against every class of the fit or stream, not only this y's:
             # a partial_fit batch may lack a class the dict weighs.
             labels = np.asarray(y).reshape(len(y))
-            per_class = compute_class_weight(
-                self.class_weight, classes=self.classes_, y=labels
-            )
+            index = np.searchsorted(self.classes_, labels)
+            if isinstance(self.class_weight, str):  # "balanced", fit only
+                per_class = _balanced_class_weight(index, weight, len(self.classes_))
+            else:
+                per_class = compute_class_weight(
+                    self.class_weight, classes=self.classes_, y=labels
+                )
             if not np.all(np.isfinite(per_class)) or np.any(per_class < 0):
                 raise ValueError(
                     "class_weight must give every class a finite, non-negative "
                     f"weight; got {self.class_weight!r}."
                 )
-            weight = weight * per_class[np.searchsorted(self.classes_, labels)]
+            weight = weight * per_class[index]
         top = weight.max()
         if top <= 0:
-            raise ValueError("sample_weight sums to zero; give some samples weight.")
+            raise ValueError(_ZERO_WEIGHT)
         # Only ratios matter; scaled to a largest weight of 1, weights near
         # 1e308 cannot overflow a sum.
         return weight / top
@@ -849,11 +887,14 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         return device
 
     # ------------------------------------------------------------- targets
-    def _encode_target(self, y, fitting, classes=None, task=None, whole=False):
+    def _encode_target(
+        self, y, fitting, classes=None, task=None, whole=False, weight=None
+    ):
         """Targets as a torch tensor; sets ``_task`` (and ``classes_``).
 
         ``task`` is the task of ``y`` when the caller has already read it;
-        ``whole`` says y is all the data (``fit``), not one batch of a stream.
+        ``whole`` says y is all the data (``fit``), not one batch of a stream;
+        ``weight`` is the checked sample_weight, or None.
         """
         if fitting:
             self._task = _task_of(y, self.task, classes) if task is None else task
@@ -890,35 +931,40 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
                     )
             return torch.as_tensor(y)
         y = _numeric_target(y, np.float64, "continuous targets").reshape(len(y), -1)
+        if not fitting:
+            _check_target_width(y, self._y_stats.absmax.size, "targets")
+        self._update_target_stats(y, fitting, weight, whole)
+        # Standardized as X is, in units of the largest |y| (no overflow).
+        # Every row counted is within sqrt(n) standard deviations of the mean
+        # (Samuelson), so the float32 values stay finite; rows of weight 0
+        # are left out of training and read 0.
+        stats = self._y_stats
+        y = (y / stats.absmax - stats.scaled_mean) / stats.scaled_std
+        if weight is not None:
+            y[weight == 0] = 0.0
+        return torch.as_tensor(y.astype(np.float32))
+
+    def _update_target_stats(self, y, fitting, weight, whole):
+        """Mean and spread of a continuous y over the rows of positive weight:
+        of ``fit``'s y, or of every batch of a stream so far (a stream's
+        first batch may be constant, or small)."""
+        kept = y if weight is None else y[weight > 0]
+        batch = ColumnStats.from_data(kept)
         if fitting:
-            # Divided by the largest |y| first, so targets near 1e300 overflow
-            # neither in the squares of the variance nor in y - mean.
-            top = np.abs(y).max(axis=0)
-            self._y_top = np.where(top > 0, top, 1.0)
-            scaled = y / self._y_top
-            self._y_mean = scaled.mean(axis=0)
-            std = scaled.std(axis=0)
-            if not std.any():
-                warnings.warn(
-                    "y is constant, so there is nothing to predict and the "
-                    "importances rank no real link to y.",
-                    UserWarning,
-                    stacklevel=user_stacklevel(),
-                )
-            self._y_scale = np.where(std > 0, std, 1.0)
+            self._y_stats, self._y_count = batch, kept.shape[0]
         else:
-            _check_target_width(y, len(self._y_mean), "targets")
-        y = (y / self._y_top - self._y_mean) / self._y_scale
-        with np.errstate(over="ignore"):
-            y = y.astype(np.float32)
-        if not np.all(np.isfinite(y)):
-            # Only a later batch can get here: the first one scales y to ~1.
-            raise ValueError(
-                "y of this batch is too far outside the range of the first "
-                "batch: standardized by the first batch's mean and spread it "
-                "exceeds float32. Rescale y for the whole stream, or call fit."
+            self._y_stats = _merge_stats(
+                self._y_stats, self._y_count, batch, kept.shape[0]
             )
-        return torch.as_tensor(y)
+            self._y_count += kept.shape[0]
+        if self._y_stats.constant.all():
+            where = "y is" if whole else "y has been so far"
+            warnings.warn(
+                f"{where} constant, so there is nothing to predict and the "
+                "importances rank no real link to y.",
+                UserWarning,
+                stacklevel=user_stacklevel(),
+            )
 
     def _encode_classes(self, y, fitting, classes):
         y = np.asarray(y)
@@ -961,7 +1007,7 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
             return n_features
         if task == "multilabel":
             return int(self._n_labels)
-        return len(self._y_mean)
+        return self._y_stats.absmax.size
 
     # ------------------------------------------------------------ training
     def _split(self, data, y, rng):
@@ -1659,6 +1705,33 @@ def _as_weight_tensor(weight):
     tiny = np.finfo(np.float32).tiny
     weight = np.where(weight > 0, np.maximum(weight, tiny), 0.0)
     return torch.as_tensor(weight, dtype=torch.float32)
+
+
+_ZERO_WEIGHT = "sample_weight sums to zero; give some samples weight."
+
+
+def _checked_weight(sample_weight, X):
+    """``sample_weight`` as float64, checked (finite, non-negative, not all
+    0), or None."""
+    if sample_weight is None:
+        return None
+    weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
+    if not np.all(np.isfinite(weight)) or np.any(weight < 0):
+        raise ValueError("sample_weight must be finite and non-negative.")
+    if not np.any(weight > 0):
+        raise ValueError(_ZERO_WEIGHT)
+    return weight
+
+
+def _balanced_class_weight(index, weight, n_classes):
+    """``class_weight="balanced"`` with row weights: total weight over
+    ``n_classes`` times each class's weight, as scikit-learn's
+    ``n_samples / (n_classes * np.bincount(y))`` counts rows. A class whose
+    rows all weigh 0 gets 0 (it has nothing to weigh)."""
+    sums = np.bincount(index, weights=weight, minlength=n_classes)
+    return np.divide(
+        sums.sum(), n_classes * sums, out=np.zeros(n_classes), where=sums > 0
+    )
 
 
 def _positive_weight_rows(data):

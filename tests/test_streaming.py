@@ -440,3 +440,41 @@ def test_partial_fit_after_an_early_stopped_fit_keeps_fits_validation_curve():
     # partial_fit holds nothing out: the curve stays fit's, as documented.
     assert selector.validation_loss_curve_ == curve
     assert len(selector.loss_curve_) == len(curve) + 1
+
+
+def test_a_regression_stream_whose_first_batch_is_constant_finds_its_features():
+    # y's mean and spread are running statistics, like X's: fixed by a first
+    # batch of y == 0, they standardized every later target by a spread of
+    # 1, the loss stayed near 3e7 and feature 2 displaced feature 1.
+    rng = np.random.RandomState(0)
+    X = rng.standard_normal((1000, 5))
+    y = 1000 * (3 * X[:, 0] + X[:, 1]) + 5000
+    y[:50] = 0.0
+    selector = CancelOutSelector(random_state=0, max_features=2, task="regression")
+    with pytest.warns(UserWarning, match="y has been so far constant"):
+        selector.partial_fit(X[:50], y[:50])
+    for start in range(50, 1000, 50):
+        selector.partial_fit(X[start : start + 50], y[start : start + 50])
+    assert selector.get_support(indices=True).tolist() == [0, 1]
+    assert selector.loss_curve_[-1] < 1.0  # the loss of standardized targets
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"learning_rate_init": -0.1},
+        {"alpha": -1.0},
+        {"importance_type": "bogus"},
+        {"batch_size": 0},
+        {"feature_dropout": 1.5},
+    ],
+)
+def test_parameters_set_between_calls_are_checked(bad):
+    # scikit-learn checks partial_fit's parameters on the first call only;
+    # a negative learning rate set later trained on, as gradient ascent.
+    X, y = make_classification(n_samples=200, n_features=6, random_state=0)
+    selector = CancelOutSelector(**FAST).partial_fit(X[:100], y[:100], classes=[0, 1])
+    seen = selector.n_samples_seen_
+    with pytest.raises(ValueError, match="parameter of CancelOutSelector must be"):
+        selector.set_params(**bad).partial_fit(X[100:], y[100:])
+    assert selector.n_samples_seen_ == seen

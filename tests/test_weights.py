@@ -105,8 +105,29 @@ def test_balanced_class_weight_raises_the_minority_signal_above_noise():
 def test_class_weight_needs_classification():
     rng = np.random.default_rng(0)
     X = rng.standard_normal((40, 3))
-    with pytest.raises(ValueError, match="class_weight applies to classification"):
+    with pytest.raises(ValueError, match="class_weight applies to class labels"):
         CancelOutSelector(class_weight="balanced", **FAST).fit(X, X[:, 0])
+    labels = (X[:, :2] > 0).astype(int)  # multilabel: said so, not "classification"
+    with pytest.raises(ValueError, match="y here is a multilabel indicator matrix"):
+        CancelOutSelector(class_weight="balanced", **FAST).fit(X, labels)
+
+
+def test_balanced_class_weight_counts_rows_by_their_weight():
+    # Rows of weight 0 are as if not passed in the class frequencies too:
+    # here they are most of class 1, and counting them flipped which class
+    # "balanced" favoured ([1.34, 0.80] against [0.92, 1.10]).
+    rng = np.random.RandomState(0)
+    X = rng.standard_normal((300, 4))
+    y = (X[:, 0] + rng.standard_normal(300) > -0.5).astype(int)
+    weight = np.where((y == 1) & (np.arange(300) < 150), 0.0, 1.0)
+    kept = weight > 0
+    params = dict(class_weight="balanced", max_iter=1, random_state=0)
+    weighted = CancelOutSelector(**params).fit(X, y, sample_weight=weight)
+    dropped = CancelOutSelector(**params).fit(X[kept], y[kept])
+    # The linear tests weigh rows as training does.
+    np.testing.assert_allclose(
+        weighted.univariate_pvalues_, dropped.univariate_pvalues_, rtol=1e-9
+    )
 
 
 def test_partial_fit_refuses_balanced_class_weight_and_accepts_a_dict():
@@ -207,6 +228,23 @@ def test_rows_of_weight_zero_are_trained_as_if_absent():
     assert selector.feature_importances_.argmax() == 0
     flipped = CancelOutSelector(random_state=0).fit(X, y, sample_weight=1 - weight)
     assert flipped.feature_importances_.argmax() == 1
+
+
+def test_a_wild_target_of_weight_zero_does_not_scale_the_others():
+    # A corrupt label weighted out must not set the scale of y: standardized
+    # by a spread of 6e7 the real targets were all near 0, the networks
+    # learned nothing, and their own ranking lost feature 0.
+    rng = np.random.RandomState(0)
+    X = rng.standard_normal((300, 5))
+    y = 3 * X[:, 0] + X[:, 1] + 0.1 * rng.standard_normal(300)
+    corrupt = y.copy()
+    corrupt[0] = 1e9
+    weight = np.r_[0.0, np.ones(299)]
+    params = dict(max_iter=30, random_state=0, importance_type="gate_weight")
+    weighted = CancelOutSelector(**params).fit(X, corrupt, sample_weight=weight)
+    dropped = CancelOutSelector(**params).fit(X[1:], y[1:])
+    assert set(np.argsort(-weighted.feature_importances_)[:2]) == {0, 1}
+    assert weighted.loss_curve_[-1] < 2 * dropped.loss_curve_[-1]
 
 
 def test_zero_weights_with_early_stopping_and_partial_fit():
