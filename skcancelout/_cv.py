@@ -401,6 +401,13 @@ class CancelOutSelectorCV(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)  # the fits warn again
             task = _task_of(y, getattr(selector, "task", "auto"))
+        if task in ("binary", "multiclass") and np.unique(y).size < 2:
+            raise ValueError(
+                f"y has a single class ({np.unique(y).tolist()[0]!r}); the "
+                "search scores a model that predicts y, which needs at least "
+                "two classes. For unsupervised selection, fit a "
+                "CancelOutSelector on X alone: CancelOutSelector().fit(X)."
+            )
         estimator = self._make_estimator(task, sp.issparse(X))
         scorer = check_scoring(estimator, self.scoring)
         grid = self._make_grid(X.shape[1])

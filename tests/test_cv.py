@@ -373,3 +373,13 @@ def test_a_sparse_target_is_refused_clearly():
         CancelOutSelectorCV(selector=tree_selector()).fit(X, Y)
     with pytest.raises(ValueError, match="y is a sparse matrix; pass it dense"):
         CancelOutSelector().fit(X, Y)
+
+
+def test_one_class_gets_advice_the_search_can_follow():
+    # The selector's advice, "use fit(X) without y", fails on the search,
+    # whose fit needs y: it names the selector instead.
+    X = np.random.RandomState(0).standard_normal((40, 3))
+    search = CancelOutSelectorCV(selector=CancelOutSelector(max_iter=1), cv=2)
+    advice = r"single class.*CancelOutSelector\(\)\.fit\(X\)"
+    with pytest.raises(ValueError, match=advice):
+        search.fit(X, np.zeros(40, dtype=int))

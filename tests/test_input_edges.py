@@ -127,6 +127,13 @@ def test_tiny_positive_weights_keep_their_rows(data):
             lambda X: np.arange(2 * len(X)).astype("datetime64[D]").reshape(-1, 2),
             "dates or durations",
         ),
+        # The same advice for a DataFrame's date column, not "OneHotEncoder".
+        (
+            lambda X: __import__("pandas").DataFrame(
+                {"x": X[:, 0], "when": np.arange(len(X)).astype("datetime64[D]")}
+            ),
+            r"dates or durations \['when'\]; convert them to numbers",
+        ),
     ],
 )
 def test_x_that_is_not_a_numeric_table_is_refused_with_advice(data, make, match):
