@@ -163,8 +163,8 @@ def _with_centred_columns(rows, X, stats, far):
     sqrt(p / (1 - p)) for a share p of stored entries), so centring it
     costs at most 1 % more stored entries. Kept scaled but not centred in
     float32 it would lose its digits: at 7e4 standard deviations from 0
-    float32 resolves its values to 4e-3 of a standard deviation, at 1e8 to
-    8 of them.
+    float32 rounds its values by up to 4e-3 of a standard deviation, at 1e8
+    by up to 4 of them.
     """
     X = X.tocsr()
     blocks = []

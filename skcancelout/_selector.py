@@ -25,7 +25,7 @@ from sklearn.utils.validation import (
 
 from . import _selection
 from ._constants import GATE_ACTIVATIONS, PENALTIES
-from ._data import ColumnStats, float32_rows
+from ._data import ColumnStats, _safe_absmax, float32_rows
 from ._importance import combined, gate_weight
 from ._lazy import LazyModule, TorchDevice
 from ._marginal import linear_pvalues, marginal_evidence
@@ -638,9 +638,9 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
             classes.
         sample_weight : array-like of shape (n_samples,), default=None
             As in :meth:`fit`, with one difference: weights count relative
-            to the other rows of the same call. A call's weights are scaled
-            to a mean of 1, so giving a whole batch small weights does not
-            weigh it less than other batches.
+            to the other rows of the same call. Each optimizer step's loss
+            is a weighted mean over its rows, so giving a whole batch small
+            weights does not weigh it less than other batches.
 
         Returns
         -------
@@ -816,19 +816,27 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         every row weighs the same."""
         if weight is None and self.class_weight is None:
             return None
+        if self.class_weight is not None and self._task == "reconstruction":
+            raise ValueError(
+                "class_weight applies to class labels, and fit(X) without y "
+                "(unsupervised selection) has none; set class_weight=None."
+            )
+        if self.class_weight is not None and self._task not in (
+            "binary",
+            "multiclass",
+        ):
+            kind = {
+                "multilabel": "a multilabel indicator matrix (several labels "
+                "per row, which class_weight does not weigh)",
+                "regression": "continuous",
+            }[self._task]
+            raise ValueError(
+                "class_weight applies to class labels, one per row; y here "
+                f"is {kind}. Pass sample_weight instead."
+            )
         if weight is None:
             weight = np.ones(len(y))
         if self.class_weight is not None:
-            if self._task not in ("binary", "multiclass"):
-                kind = {
-                    "multilabel": "a multilabel indicator matrix (several labels "
-                    "per row, which class_weight does not weigh)",
-                    "regression": "continuous",
-                }.get(self._task, self._task)
-                raise ValueError(
-                    "class_weight applies to class labels, one per row; y here "
-                    f"is {kind}. Pass sample_weight instead."
-                )
             # Against every class of the fit or stream, not only this y's:
             # a partial_fit batch may lack a class the dict weighs.
             labels = np.asarray(y).reshape(len(y))
@@ -944,10 +952,12 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         # (Samuelson), so the float32 values stay finite; rows of weight 0
         # are left out of training and read 0.
         stats = self._y_stats
-        y = (y / stats.absmax - stats.scaled_mean) / stats.scaled_std
-        if weight is not None:
-            y[weight == 0] = 0.0
-        return torch.as_tensor(y.astype(np.float32))
+        rows = slice(None) if weight is None else weight > 0
+        standardized = np.zeros(y.shape, dtype=np.float32)
+        standardized[rows] = (y[rows] / stats.absmax - stats.scaled_mean) / (
+            stats.scaled_std
+        )
+        return torch.as_tensor(standardized)
 
     def _update_target_stats(self, y, fitting, weight, whole):
         """Mean and spread of a continuous y over the rows of positive weight:
@@ -1277,6 +1287,9 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
     def _check_state_format(self):
         """Refuse to continue training state saved in another layout."""
         found = getattr(self, "_state_format", 1)
+        if found == 2 and self._task != "regression":
+            # Format 3 changed only how a continuous y is standardized.
+            self._state_format = found = _STATE_FORMAT
         if found != _STATE_FORMAT:
             raise ValueError(
                 "This selector's training state was saved by an earlier "
@@ -1771,8 +1784,12 @@ def _merge_stats(old, n_old, new, n_new):
     near 1e-170 or 1e160 neither underflow nor overflow.
     """
     total = n_old + n_new
-    absmax = np.maximum(old.absmax, new.absmax)
-    old_part, new_part = old.absmax / absmax, new.absmax / absmax
+    # A column of zeros carries absmax 1 as a placeholder (nothing to divide
+    # by); it must not set the unit, or the squares of a later batch's tiny
+    # spread (below about 1e-155) would underflow in it.
+    old_top, new_top = _true_absmax(old), _true_absmax(new)
+    absmax = _safe_absmax(np.maximum(old_top, new_top))
+    old_part, new_part = old_top / absmax, new_top / absmax
     old_mean, new_mean = old.scaled_mean * old_part, new.scaled_mean * new_part
     old_std = np.where(old.constant, 0.0, old.scaled_std * old_part)
     new_std = np.where(new.constant, 0.0, new.scaled_std * new_part)
@@ -1782,6 +1799,12 @@ def _merge_stats(old, n_old, new, n_new):
     constant = old.constant & new.constant & (delta == 0)
     std = np.where(constant, 0.0, np.sqrt(m2 / total))
     return ColumnStats(absmax, mean, std, constant=constant)
+
+
+def _true_absmax(stats):
+    """The largest ``|value|`` of each column: 0 for a column of zeros."""
+    zeros = stats.constant & (stats.scaled_mean == 0)
+    return np.where(zeros, 0.0, stats.absmax)
 
 
 def _export_state(model, optimizer):

@@ -154,3 +154,22 @@ def test_a_saved_selector_transforms_in_a_process_without_torch(data, tmp_path):
     expected = [selector.transform(X).shape for selector in fitted]
     assert run.stdout.split("]")[0] + "]" == str(expected)
     assert run.stdout.strip().endswith("False")
+
+
+def test_format_2_state_continues_unless_its_y_was_continuous(data):
+    # Format 3 changed only how a continuous y is standardized (running
+    # statistics): a saved classification stream goes on as before.
+    X, y = data
+    classes = ["no", "yes"]
+    selector = CancelOutSelector(**FAST).partial_fit(X, y, classes=classes)
+    old = pickle.loads(pickle.dumps(selector))
+    old._state_format = 2
+    old.partial_fit(X, y)
+    selector.partial_fit(X, y)
+    np.testing.assert_array_equal(
+        old.feature_importances_, selector.feature_importances_
+    )
+    stream = CancelOutSelector(**FAST).partial_fit(X, X[:, 0])
+    stream._state_format = 2
+    with pytest.raises(ValueError, match="state format 2"):
+        stream.partial_fit(X, X[:, 0])

@@ -179,7 +179,7 @@ def test_a_column_far_from_zero_keeps_its_digits(offset, monkeypatch):
 
     # A timestamp-like column (offset times its spread) beside very sparse
     # ones. Kept scaled but not centred in float32, its values were
-    # resolved to 4e-3 of a standard deviation at 7e4 and to 8 at 1e8.
+    # rounded by up to 4e-3 of a standard deviation at 7e4, by 4 at 1e8.
     rng = np.random.RandomState(0)
     X = sp.random(400, 2000, density=0.002, format="csr", random_state=rng)
     spread = rng.normal(size=(400, 1))

@@ -1,5 +1,7 @@
 """partial_fit: one epoch per call, state carried over, drift followed."""
 
+import warnings
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -478,3 +480,25 @@ def test_parameters_set_between_calls_are_checked(bad):
     with pytest.raises(ValueError, match="parameter of CancelOutSelector must be"):
         selector.set_params(**bad).partial_fit(X[100:], y[100:])
     assert selector.n_samples_seen_ == seen
+
+
+@pytest.mark.parametrize("scale", [1e-170, 1e-300])
+def test_running_statistics_after_a_batch_of_zeros_keep_a_tiny_spread(scale):
+    # A column of zeros has no scale of its own (absmax 1 stands in); it set
+    # the unit of the merge, the squares of a spread of 1e-170 underflowed
+    # and the stream's y read as constant.
+    rng = np.random.RandomState(0)
+    X = rng.standard_normal((400, 4))
+    y = scale * (3 * X[:, 0] + X[:, 1])
+    X[:50, 2] = 0.0  # X's running statistics merge the same way
+    y[:50] = 0.0
+    stream = CancelOutSelector(task="regression", **FAST)
+    with pytest.warns(UserWarning, match="constant"):
+        stream.partial_fit(X[:50], y[:50])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "y has been so far constant"
+        for start in range(50, 400, 50):
+            stream.partial_fit(X[start : start + 50], y[start : start + 50])
+    whole = CancelOutSelector(task="regression", **FAST).fit(X, y)
+    np.testing.assert_allclose(stream.scale_, whole.scale_, rtol=1e-12)
+    np.testing.assert_allclose(stream._y_stats.scale, whole._y_stats.scale, rtol=1e-12)

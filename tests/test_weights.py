@@ -247,6 +247,31 @@ def test_a_wild_target_of_weight_zero_does_not_scale_the_others():
     assert weighted.loss_curve_[-1] < 2 * dropped.loss_curve_[-1]
 
 
+def test_class_weight_without_y_is_refused_with_advice():
+    X = np.random.default_rng(0).standard_normal((40, 3))
+    # Before: TypeError "object of type 'NoneType' has no len()".
+    for class_weight in ({0: 1.0}, "balanced"):
+        selector = CancelOutSelector(class_weight=class_weight, max_iter=1)
+        with pytest.raises(ValueError, match="without y .* class_weight=None"):
+            selector.fit(X)
+    # (partial_fit refuses "balanced" for streams first.)
+    selector = CancelOutSelector(class_weight={0: 1.0}, max_iter=1)
+    with pytest.raises(ValueError, match="without y .* class_weight=None"):
+        selector.partial_fit(X)
+
+
+def test_an_outlier_of_weight_zero_raises_no_numpy_warning():
+    rng = np.random.RandomState(0)
+    X = rng.standard_normal((100, 3))
+    y = 1e-10 * X[:, 0]
+    y[0] = 1e300  # weighted out; once divided with the rest, it overflowed
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        CancelOutSelector(max_iter=2, random_state=0).fit(
+            X, y, sample_weight=np.r_[0.0, np.ones(99)]
+        )
+
+
 def test_zero_weights_with_early_stopping_and_partial_fit():
     X, y = _two_parts()
     weight = np.r_[np.ones(100), np.zeros(200)][
