@@ -45,14 +45,13 @@ from sklearn.utils.validation import (
 )
 
 from . import _selection
-from ._selector import (
-    CancelOutSelector,
+from ._checks import (
     _check_target_values,
     _reject_non_numeric,
     _reject_sparse_target,
     _task_of,
-    _unchanged_on_error,
 )
+from ._selector import CancelOutSelector, _unchanged_on_error
 from ._stack import user_stacklevel
 
 _CLASSIFICATION_TASKS = ("binary", "multiclass", "multilabel")

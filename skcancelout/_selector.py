@@ -16,21 +16,38 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_class_weight
-from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import (
-    _check_sample_weight,
     check_is_fitted,
     validate_data,
 )
 
 from . import _selection
+from ._checks import (
+    _ZERO_WEIGHT,
+    _balanced_class_weight,
+    _check_target_values,
+    _check_target_width,
+    _checked_classes,
+    _checked_weight,
+    _numeric_target,
+    _reject_non_numeric,
+    _reject_sparse_target,
+    _task_of,
+)
 from ._constants import GATE_ACTIVATIONS, PENALTIES
-from ._data import ColumnStats, _safe_absmax, float32_rows
+from ._data import ColumnStats, float32_rows
 from ._importance import combined, gate_weight
 from ._lazy import LazyModule, TorchDevice
 from ._marginal import linear_pvalues, marginal_evidence
 from ._redundancy import correlations, redundancy_factors
 from ._stack import user_stacklevel
+from ._state import (
+    _STATE_FORMAT,
+    _check_same_networks,
+    _export_state,
+    _load_state,
+    _merge_stats,
+)
 from ._threshold import resolve_threshold, support_mask
 
 # Imported by the first fit, not by loading a fitted selector (see _lazy).
@@ -38,18 +55,7 @@ torch = LazyModule("torch")
 _network = LazyModule("skcancelout._network")
 _training = LazyModule("skcancelout._training")
 
-# Layout of the training state kept for partial_fit (_net_state,
-# _optim_state). 2: one flat Adam state, first-layer weights (d, K, h).
-# 3: a continuous y standardized by running statistics (_y_stats).
-_STATE_FORMAT = 3
 
-_TARGET_TASKS = {
-    "binary": "binary",
-    "multiclass": "multiclass",
-    "continuous": "regression",
-    "continuous-multioutput": "regression",
-    "multilabel-indicator": "multilabel",
-}
 _IMPORTANCE_TYPES = ("combined", "gate", "gate_weight")
 _TASK_OPTIONS = ("auto", "classification", "regression")
 
@@ -94,11 +100,6 @@ def _parameters_checked_every_call(method):
     return run
 
 
-# With task="auto", a float y with more distinct values than this is continuous.
-_MAX_AUTO_CLASSES = 20
-# With task="auto", an integer y with more values than _MAX_AUTO_CLASSES and
-# fewer rows than this per value gets a warning that it may be a count.
-_MIN_ROWS_PER_CLASS = 10
 # Multiply-adds of one first-layer step above which extra torch threads pay off.
 _THREADED_WORK = 4_000_000
 # feature_dropout="auto" when fit learns class labels: the rate for the first
@@ -1441,287 +1442,12 @@ def batch_rows(batch_size, n_samples):
     return min(batch_size, n_samples)
 
 
-def _check_target_width(y, expected, what):
-    """A later partial_fit batch must have the fitted number of y columns."""
-    found = 1 if y.ndim == 1 else y.shape[1]
-    if y.ndim > 2 or found != expected:
-        raise ValueError(
-            f"y has shape {y.shape}, but this selector was fitted with "
-            f"{expected} {what}; every partial_fit batch needs the same y "
-            "columns."
-        )
-
-
 def _check_random_state(random_state):
     # check_random_state(None) is NumPy's global generator; drawing from it
     # would move the caller's np.random stream, so None gets fresh entropy.
     if random_state is None:
         return np.random.RandomState()
     return check_random_state(random_state)
-
-
-def _task_of(y, task="auto", classes=None):
-    """The training task for target ``y`` under the ``task`` parameter."""
-    if y is None:
-        if task != "auto":
-            raise ValueError(
-                f"task={task!r} needs y; call fit(X) with task='auto' for "
-                "unsupervised selection."
-            )
-        return "reconstruction"
-    if task == "regression":
-        if classes is not None:
-            raise ValueError("classes is for classification; task='regression'.")
-        if not _is_numeric(np.asarray(y).dtype):
-            raise ValueError(
-                f"task='regression' needs a numeric y; got dtype {np.asarray(y).dtype}."
-            )
-        return "regression"
-    try:
-        # type_of_target casts floats to int to spot integer labels; targets
-        # near 1e300 make that cast warn although the answer is right.
-        with np.errstate(invalid="ignore", over="ignore"):
-            kind = type_of_target(y, input_name="y")
-    except TypeError as exc:
-        raise ValueError(
-            "y mixes labels that cannot be compared (for example strings and "
-            "None); give every label the same type and drop or impute rows "
-            "with missing labels."
-        ) from exc
-    if task == "classification" or classes is not None:
-        if kind in ("continuous", "continuous-multioutput"):
-            asked = "task='classification'" if classes is None else "classes="
-            raise ValueError(
-                f"{asked} needs class labels, but y is continuous; use "
-                "task='regression' (or 'auto' without classes)."
-            )
-    elif kind == "multiclass" and _looks_continuous(y):
-        return "regression"
-    elif kind == "multiclass-multioutput" and any(
-        _looks_continuous(column) for column in np.asarray(y).T
-    ):
-        return "regression"
-    elif kind == "multiclass":
-        _warn_if_count(y)
-    if kind not in _TARGET_TASKS:
-        raise ValueError(
-            f"Unknown label type: y of type {kind!r} is not supported; pass "
-            "class labels, a multilabel indicator matrix or continuous targets "
-            "(task='regression' for several whole-number targets)."
-        )
-    return _TARGET_TASKS[kind]
-
-
-def _looks_continuous(y):
-    """A float y with many distinct whole numbers is a measurement, not labels.
-
-    scikit-learn's ``type_of_target`` calls any whole-number y "multiclass",
-    so e.g. the diabetes progression scores (214 distinct values) would train
-    a 214-class classifier on 442 rows.
-    """
-    values = np.asarray(y)
-    return values.dtype.kind == "f" and np.unique(values).size > _MAX_AUTO_CLASSES
-
-
-def _warn_if_count(y):
-    """Warn when an integer y looks like a count rather than class labels.
-
-    Integer labels are classes in scikit-learn, and task="auto" keeps that
-    reading; but with many distinct values and few rows each (for example
-    counts 0..300 on 400 rows) a classifier is almost surely not what the
-    user meant, and the selector would train one output per value.
-    """
-    values = np.asarray(y)
-    if values.dtype.kind not in "iu":
-        return
-    n_values = np.unique(values).size
-    rows_each = values.size / n_values
-    if n_values > _MAX_AUTO_CLASSES and rows_each < _MIN_ROWS_PER_CLASS:
-        warnings.warn(
-            f"y holds {n_values} distinct integer values with {rows_each:.1f} "
-            "rows each on average, so it is trained as a "
-            f"{n_values}-class classification. If y is a count or another "
-            "measurement, pass task='regression'; pass task='classification' "
-            "to keep the classes and silence this warning.",
-            UserWarning,
-            stacklevel=user_stacklevel(),
-        )
-
-
-def _numeric_target(y, dtype, what):
-    """``y`` as an array of ``dtype``, or a ValueError saying what was expected."""
-    try:
-        return np.asarray(y, dtype=dtype)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(
-            f"This selector was fitted on {what}; y must be numeric again, "
-            f"got dtype {np.asarray(y).dtype}."
-        ) from exc
-
-
-def _checked_classes(classes):
-    """``np.unique(classes)``, refusing missing or mutually incomparable labels."""
-    _check_target_values(classes, "classes")
-    try:
-        return np.unique(classes)
-    except TypeError as exc:
-        raise ValueError(
-            "classes mixes labels that cannot be compared (for example "
-            "strings and None); give every class the same type."
-        ) from exc
-
-
-def _reject_sparse_target(y):
-    if sp.issparse(y):
-        raise ValueError(
-            "y is a sparse matrix; pass it dense, e.g. y.toarray() (a "
-            "multilabel indicator matrix has few columns)."
-        )
-
-
-def _is_pandas_na(value):
-    """Whether ``value`` is ``pandas.NA``, without importing pandas."""
-    return type(value).__name__ == "NAType"
-
-
-def _check_target_values(y, name="y"):
-    values = np.asarray(y)
-    if values.dtype.kind in "fc":
-        missing = not np.all(np.isfinite(values))
-    elif values.dtype.kind == "O":
-        missing = any(
-            v is None
-            or (isinstance(v, float) and not np.isfinite(v))
-            or _is_pandas_na(v)
-            for v in values.ravel()
-        )
-    else:
-        missing = False
-    if missing:
-        advice = "drop those rows" if name == "y" else "list only real classes"
-        raise ValueError(f"{name} contains NaN, infinity, None or pandas.NA; {advice}.")
-    return _plain_integers(y)
-
-
-def _plain_integers(y):
-    """``y`` as a NumPy integer array if it is pandas nullable integers.
-
-    scikit-learn's validation turns a column of pandas ``Int64`` (no NA
-    left: :func:`_check_target_values` ran) into float64, and a float y of
-    many whole numbers reads as continuous; integers stay class labels, as
-    they do in a NumPy int array. Anything else is returned as it is.
-    """
-    dtypes = getattr(y, "dtypes", None)
-    if dtypes is None or not hasattr(y, "to_numpy"):
-        return y
-    dtypes = [dtypes] if getattr(y, "ndim", 1) == 1 else list(dtypes)
-    nullable = [
-        dtype
-        for dtype in dtypes
-        if not isinstance(dtype, np.dtype)
-        and getattr(dtype, "kind", None) in ("i", "u")
-    ]
-    if not dtypes or len(nullable) != len(dtypes):
-        return y
-    return y.to_numpy(dtype=np.result_type(*(d.numpy_dtype for d in nullable)))
-
-
-def _reject_non_numeric(X):
-    dtypes = getattr(X, "dtypes", None)
-    if dtypes is not None and getattr(X, "ndim", 2) == 1:
-        raise ValueError(
-            "X is 1-D (a pandas Series?); pass a 2-D table, e.g. "
-            "series.to_frame() for one feature."
-        )
-    if dtypes is not None:
-        columns = enumerate(zip(X.columns, dtypes, strict=True))
-        bad = [
-            str(name)
-            for i, (name, kind) in columns
-            if not _is_numeric(kind) and not _holds_numbers(X.iloc[:, i])
-        ]
-        complex_ = [
-            str(name)
-            for name, kind in zip(X.columns, dtypes, strict=True)
-            if getattr(kind, "kind", None) == "c"
-        ]
-        if complex_:
-            raise _complex_columns(complex_)
-        dates = [
-            str(name)
-            for name, kind in zip(X.columns, dtypes, strict=True)
-            if getattr(kind, "kind", None) in ("m", "M")
-        ]
-        if dates:
-            raise ValueError(
-                f"X has columns of dates or durations {dates}; convert them to "
-                "numbers first, e.g. seconds since a reference time."
-            )
-        if bad:
-            raise ValueError(
-                f"X has non-numeric columns {bad}; encode them first, e.g. with "
-                "sklearn.preprocessing.OneHotEncoder or OrdinalEncoder."
-            )
-    elif isinstance(X, np.ndarray) and X.dtype.kind in "mM":
-        raise ValueError(
-            f"X holds dates or durations (dtype {X.dtype}); convert them to "
-            "numbers first, e.g. seconds since a reference time."
-        )
-    elif isinstance(X, np.ndarray) and X.dtype.kind in "OUSV":
-        if X.dtype.kind == "O" and any(_is_pandas_na(v) for v in X.ravel()):
-            raise ValueError(
-                "X contains pandas.NA (a missing value); impute it, e.g. "
-                "with sklearn.impute.SimpleImputer, or drop those rows."
-            )
-        try:
-            X.astype(np.float64)
-        except ValueError as exc:
-            # A TypeError (a dict or list in a cell) propagates as scikit-learn
-            # raises it; strings that are not numbers get advice instead.
-            raise ValueError(
-                "X holds non-numeric values; encode them first, e.g. with "
-                "sklearn.preprocessing.OneHotEncoder or OrdinalEncoder."
-            ) from exc
-
-
-def _complex_columns(names):
-    """The error for complex-valued columns ``names`` of X."""
-    return ValueError(
-        f"X has complex-valued columns {names}; give the real and imaginary "
-        "parts (or modulus and angle) as separate columns."
-    )
-
-
-def _holds_numbers(column):
-    """Whether an ``object`` column of a DataFrame holds only real numbers.
-
-    Such a column (numbers read from a file, a column built from Python
-    objects) converts as a NumPy object array does; a pandas.NA in it gets
-    its own message.
-    """
-    if getattr(column, "dtype", None) != np.dtype(object):
-        return False
-    values = column.to_numpy()
-    if any(_is_pandas_na(v) for v in values):
-        raise ValueError(
-            f"X column {column.name!r} contains pandas.NA (a missing value); "
-            "impute it, e.g. with sklearn.impute.SimpleImputer, or drop those rows."
-        )
-    if any(
-        isinstance(v, numbers.Complex) and not isinstance(v, numbers.Real)
-        for v in values
-    ):
-        raise _complex_columns([str(column.name)])
-    # Numbers only: strings such as "00042" are codes, not quantities, even
-    # where NumPy would parse them.
-    return all(isinstance(v, numbers.Real) for v in values)
-
-
-def _is_numeric(dtype):
-    try:
-        return np.dtype(dtype).kind in "biuf"
-    except TypeError:
-        return getattr(dtype, "_is_numeric", False)
 
 
 def _as_weight_tensor(weight):
@@ -1733,33 +1459,6 @@ def _as_weight_tensor(weight):
     tiny = np.finfo(np.float32).tiny
     weight = np.where(weight > 0, np.maximum(weight, tiny), 0.0)
     return torch.as_tensor(weight, dtype=torch.float32)
-
-
-_ZERO_WEIGHT = "sample_weight sums to zero; give some samples weight."
-
-
-def _checked_weight(sample_weight, X):
-    """``sample_weight`` as float64, checked (finite, non-negative, not all
-    0), or None."""
-    if sample_weight is None:
-        return None
-    weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
-    if not np.all(np.isfinite(weight)) or np.any(weight < 0):
-        raise ValueError("sample_weight must be finite and non-negative.")
-    if not np.any(weight > 0):
-        raise ValueError(_ZERO_WEIGHT)
-    return weight
-
-
-def _balanced_class_weight(index, weight, n_classes):
-    """``class_weight="balanced"`` with row weights: total weight over
-    ``n_classes`` times each class's weight, as scikit-learn's
-    ``n_samples / (n_classes * np.bincount(y))`` counts rows. A class whose
-    rows all weigh 0 gets 0 (it has nothing to weigh)."""
-    sums = np.bincount(index, weights=weight, minlength=n_classes)
-    return np.divide(
-        sums.sum(), n_classes * sums, out=np.zeros(n_classes), where=sums > 0
-    )
 
 
 def _positive_weight_rows(data):
@@ -1774,76 +1473,3 @@ def _positive_weight_rows(data):
         return data, None
     kept = np.flatnonzero((weight > 0).numpy())
     return data.subset(kept), kept
-
-
-def _merge_stats(old, n_old, new, n_new):
-    """Column statistics of the union of two batches (Chan et al.).
-
-    Merged in units of the larger of the two batches' largest ``|value|``,
-    as :meth:`ColumnStats.from_data` computes them, so squares of spreads
-    near 1e-170 or 1e160 neither underflow nor overflow.
-    """
-    total = n_old + n_new
-    # A column of zeros carries absmax 1 as a placeholder (nothing to divide
-    # by); it must not set the unit, or the squares of a later batch's tiny
-    # spread (below about 1e-155) would underflow in it.
-    old_top, new_top = _true_absmax(old), _true_absmax(new)
-    absmax = _safe_absmax(np.maximum(old_top, new_top))
-    old_part, new_part = old_top / absmax, new_top / absmax
-    old_mean, new_mean = old.scaled_mean * old_part, new.scaled_mean * new_part
-    old_std = np.where(old.constant, 0.0, old.scaled_std * old_part)
-    new_std = np.where(new.constant, 0.0, new.scaled_std * new_part)
-    delta = new_mean - old_mean
-    mean = old_mean + delta * (n_new / total)
-    m2 = old_std**2 * n_old + new_std**2 * n_new + delta**2 * (n_old * n_new / total)
-    constant = old.constant & new.constant & (delta == 0)
-    std = np.where(constant, 0.0, np.sqrt(m2 / total))
-    return ColumnStats(absmax, mean, std, constant=constant)
-
-
-def _true_absmax(stats):
-    """The largest ``|value|`` of each column: 0 for a column of zeros."""
-    zeros = stats.constant & (stats.scaled_mean == 0)
-    return np.where(zeros, 0.0, stats.absmax)
-
-
-def _export_state(model, optimizer):
-    """Model and optimizer state as NumPy arrays, so pickles never need a device."""
-    net = {k: v.detach().cpu().numpy().copy() for k, v in model.state_dict().items()}
-    optim = optimizer.state_dict()
-    state = {
-        key: {
-            name: (
-                value.detach().cpu().numpy().copy() if torch.is_tensor(value) else value
-            )
-            for name, value in entry.items()
-        }
-        for key, entry in optim["state"].items()
-    }
-    return net, {"state": state, "param_groups": optim["param_groups"]}
-
-
-def _check_same_networks(model, net_state):
-    """Refuse to continue networks of another shape than the parameters give."""
-    saved = {name: value.shape for name, value in net_state.items()}
-    if saved == {name: value.shape for name, value in model.state_dict().items()}:
-        return
-    n_layers = sum(name.startswith("biases.") for name in saved)
-    hidden = tuple(int(saved[f"biases.{i}"][-1]) for i in range(n_layers - 1))
-    raise ValueError(
-        "partial_fit continues the networks trained so far, which have "
-        f"n_estimators={saved['gate'][0]} and hidden_layer_sizes={hidden}; "
-        "these cannot change between calls. Set them back, or call fit to "
-        "start again with the new ones."
-    )
-
-
-def _load_state(model, optimizer, net_state, optim_state):
-    model.load_state_dict({k: torch.from_numpy(v.copy()) for k, v in net_state.items()})
-    # Only the moments and step count carry over (copied onto the model's
-    # device); this call's settings stay, since set_params may have changed
-    # them: the weight decays are already in ``optimizer``, the rate is the
-    # current learning_rate_init.
-    optimizer.load_state_dict(
-        {"state": optim_state["state"], "param_groups": optimizer.param_groups}
-    )

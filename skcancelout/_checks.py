@@ -1,0 +1,332 @@
+"""Checks of what a user passes in: X's columns, y and its task, classes and
+weights. Each refusal says what was wrong and what to do instead.
+"""
+
+import numbers
+import warnings
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.utils.multiclass import type_of_target
+from sklearn.utils.validation import _check_sample_weight
+
+from ._stack import user_stacklevel
+
+_TARGET_TASKS = {
+    "binary": "binary",
+    "multiclass": "multiclass",
+    "continuous": "regression",
+    "continuous-multioutput": "regression",
+    "multilabel-indicator": "multilabel",
+}
+
+
+# With task="auto", a float y with more distinct values than this is continuous.
+_MAX_AUTO_CLASSES = 20
+
+
+# With task="auto", an integer y with more values than _MAX_AUTO_CLASSES and
+# fewer rows than this per value gets a warning that it may be a count.
+_MIN_ROWS_PER_CLASS = 10
+
+
+def _check_target_width(y, expected, what):
+    """A later partial_fit batch must have the fitted number of y columns."""
+    found = 1 if y.ndim == 1 else y.shape[1]
+    if y.ndim > 2 or found != expected:
+        raise ValueError(
+            f"y has shape {y.shape}, but this selector was fitted with "
+            f"{expected} {what}; every partial_fit batch needs the same y "
+            "columns."
+        )
+
+
+def _task_of(y, task="auto", classes=None):
+    """The training task for target ``y`` under the ``task`` parameter."""
+    if y is None:
+        if task != "auto":
+            raise ValueError(
+                f"task={task!r} needs y; call fit(X) with task='auto' for "
+                "unsupervised selection."
+            )
+        return "reconstruction"
+    if task == "regression":
+        if classes is not None:
+            raise ValueError("classes is for classification; task='regression'.")
+        if not _is_numeric(np.asarray(y).dtype):
+            raise ValueError(
+                f"task='regression' needs a numeric y; got dtype {np.asarray(y).dtype}."
+            )
+        return "regression"
+    try:
+        # type_of_target casts floats to int to spot integer labels; targets
+        # near 1e300 make that cast warn although the answer is right.
+        with np.errstate(invalid="ignore", over="ignore"):
+            kind = type_of_target(y, input_name="y")
+    except TypeError as exc:
+        raise ValueError(
+            "y mixes labels that cannot be compared (for example strings and "
+            "None); give every label the same type and drop or impute rows "
+            "with missing labels."
+        ) from exc
+    if task == "classification" or classes is not None:
+        if kind in ("continuous", "continuous-multioutput"):
+            asked = "task='classification'" if classes is None else "classes="
+            raise ValueError(
+                f"{asked} needs class labels, but y is continuous; use "
+                "task='regression' (or 'auto' without classes)."
+            )
+    elif kind == "multiclass" and _looks_continuous(y):
+        return "regression"
+    elif kind == "multiclass-multioutput" and any(
+        _looks_continuous(column) for column in np.asarray(y).T
+    ):
+        return "regression"
+    elif kind == "multiclass":
+        _warn_if_count(y)
+    if kind not in _TARGET_TASKS:
+        raise ValueError(
+            f"Unknown label type: y of type {kind!r} is not supported; pass "
+            "class labels, a multilabel indicator matrix or continuous targets "
+            "(task='regression' for several whole-number targets)."
+        )
+    return _TARGET_TASKS[kind]
+
+
+def _looks_continuous(y):
+    """A float y with many distinct whole numbers is a measurement, not labels.
+
+    scikit-learn's ``type_of_target`` calls any whole-number y "multiclass",
+    so e.g. the diabetes progression scores (214 distinct values) would train
+    a 214-class classifier on 442 rows.
+    """
+    values = np.asarray(y)
+    return values.dtype.kind == "f" and np.unique(values).size > _MAX_AUTO_CLASSES
+
+
+def _warn_if_count(y):
+    """Warn when an integer y looks like a count rather than class labels.
+
+    Integer labels are classes in scikit-learn, and task="auto" keeps that
+    reading; but with many distinct values and few rows each (for example
+    counts 0..300 on 400 rows) a classifier is almost surely not what the
+    user meant, and the selector would train one output per value.
+    """
+    values = np.asarray(y)
+    if values.dtype.kind not in "iu":
+        return
+    n_values = np.unique(values).size
+    rows_each = values.size / n_values
+    if n_values > _MAX_AUTO_CLASSES and rows_each < _MIN_ROWS_PER_CLASS:
+        warnings.warn(
+            f"y holds {n_values} distinct integer values with {rows_each:.1f} "
+            "rows each on average, so it is trained as a "
+            f"{n_values}-class classification. If y is a count or another "
+            "measurement, pass task='regression'; pass task='classification' "
+            "to keep the classes and silence this warning.",
+            UserWarning,
+            stacklevel=user_stacklevel(),
+        )
+
+
+def _numeric_target(y, dtype, what):
+    """``y`` as an array of ``dtype``, or a ValueError saying what was expected."""
+    try:
+        return np.asarray(y, dtype=dtype)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(
+            f"This selector was fitted on {what}; y must be numeric again, "
+            f"got dtype {np.asarray(y).dtype}."
+        ) from exc
+
+
+def _checked_classes(classes):
+    """``np.unique(classes)``, refusing missing or mutually incomparable labels."""
+    _check_target_values(classes, "classes")
+    try:
+        return np.unique(classes)
+    except TypeError as exc:
+        raise ValueError(
+            "classes mixes labels that cannot be compared (for example "
+            "strings and None); give every class the same type."
+        ) from exc
+
+
+def _reject_sparse_target(y):
+    if sp.issparse(y):
+        raise ValueError(
+            "y is a sparse matrix; pass it dense, e.g. y.toarray() (a "
+            "multilabel indicator matrix has few columns)."
+        )
+
+
+def _is_pandas_na(value):
+    """Whether ``value`` is ``pandas.NA``, without importing pandas."""
+    return type(value).__name__ == "NAType"
+
+
+def _check_target_values(y, name="y"):
+    values = np.asarray(y)
+    if values.dtype.kind in "fc":
+        missing = not np.all(np.isfinite(values))
+    elif values.dtype.kind == "O":
+        missing = any(
+            v is None
+            or (isinstance(v, float) and not np.isfinite(v))
+            or _is_pandas_na(v)
+            for v in values.ravel()
+        )
+    else:
+        missing = False
+    if missing:
+        advice = "drop those rows" if name == "y" else "list only real classes"
+        raise ValueError(f"{name} contains NaN, infinity, None or pandas.NA; {advice}.")
+    return _plain_integers(y)
+
+
+def _plain_integers(y):
+    """``y`` as a NumPy integer array if it is pandas nullable integers.
+
+    scikit-learn's validation turns a column of pandas ``Int64`` (no NA
+    left: :func:`_check_target_values` ran) into float64, and a float y of
+    many whole numbers reads as continuous; integers stay class labels, as
+    they do in a NumPy int array. Anything else is returned as it is.
+    """
+    dtypes = getattr(y, "dtypes", None)
+    if dtypes is None or not hasattr(y, "to_numpy"):
+        return y
+    dtypes = [dtypes] if getattr(y, "ndim", 1) == 1 else list(dtypes)
+    nullable = [
+        dtype
+        for dtype in dtypes
+        if not isinstance(dtype, np.dtype)
+        and getattr(dtype, "kind", None) in ("i", "u")
+    ]
+    if not dtypes or len(nullable) != len(dtypes):
+        return y
+    return y.to_numpy(dtype=np.result_type(*(d.numpy_dtype for d in nullable)))
+
+
+def _reject_non_numeric(X):
+    dtypes = getattr(X, "dtypes", None)
+    if dtypes is not None and getattr(X, "ndim", 2) == 1:
+        raise ValueError(
+            "X is 1-D (a pandas Series?); pass a 2-D table, e.g. "
+            "series.to_frame() for one feature."
+        )
+    if dtypes is not None:
+        columns = enumerate(zip(X.columns, dtypes, strict=True))
+        bad = [
+            str(name)
+            for i, (name, kind) in columns
+            if not _is_numeric(kind) and not _holds_numbers(X.iloc[:, i])
+        ]
+        complex_ = [
+            str(name)
+            for name, kind in zip(X.columns, dtypes, strict=True)
+            if getattr(kind, "kind", None) == "c"
+        ]
+        if complex_:
+            raise _complex_columns(complex_)
+        dates = [
+            str(name)
+            for name, kind in zip(X.columns, dtypes, strict=True)
+            if getattr(kind, "kind", None) in ("m", "M")
+        ]
+        if dates:
+            raise ValueError(
+                f"X has columns of dates or durations {dates}; convert them to "
+                "numbers first, e.g. seconds since a reference time."
+            )
+        if bad:
+            raise ValueError(
+                f"X has non-numeric columns {bad}; encode them first, e.g. with "
+                "sklearn.preprocessing.OneHotEncoder or OrdinalEncoder."
+            )
+    elif isinstance(X, np.ndarray) and X.dtype.kind in "mM":
+        raise ValueError(
+            f"X holds dates or durations (dtype {X.dtype}); convert them to "
+            "numbers first, e.g. seconds since a reference time."
+        )
+    elif isinstance(X, np.ndarray) and X.dtype.kind in "OUSV":
+        if X.dtype.kind == "O" and any(_is_pandas_na(v) for v in X.ravel()):
+            raise ValueError(
+                "X contains pandas.NA (a missing value); impute it, e.g. "
+                "with sklearn.impute.SimpleImputer, or drop those rows."
+            )
+        try:
+            X.astype(np.float64)
+        except ValueError as exc:
+            # A TypeError (a dict or list in a cell) propagates as scikit-learn
+            # raises it; strings that are not numbers get advice instead.
+            raise ValueError(
+                "X holds non-numeric values; encode them first, e.g. with "
+                "sklearn.preprocessing.OneHotEncoder or OrdinalEncoder."
+            ) from exc
+
+
+def _complex_columns(names):
+    """The error for complex-valued columns ``names`` of X."""
+    return ValueError(
+        f"X has complex-valued columns {names}; give the real and imaginary "
+        "parts (or modulus and angle) as separate columns."
+    )
+
+
+def _holds_numbers(column):
+    """Whether an ``object`` column of a DataFrame holds only real numbers.
+
+    Such a column (numbers read from a file, a column built from Python
+    objects) converts as a NumPy object array does; a pandas.NA in it gets
+    its own message.
+    """
+    if getattr(column, "dtype", None) != np.dtype(object):
+        return False
+    values = column.to_numpy()
+    if any(_is_pandas_na(v) for v in values):
+        raise ValueError(
+            f"X column {column.name!r} contains pandas.NA (a missing value); "
+            "impute it, e.g. with sklearn.impute.SimpleImputer, or drop those rows."
+        )
+    if any(
+        isinstance(v, numbers.Complex) and not isinstance(v, numbers.Real)
+        for v in values
+    ):
+        raise _complex_columns([str(column.name)])
+    # Numbers only: strings such as "00042" are codes, not quantities, even
+    # where NumPy would parse them.
+    return all(isinstance(v, numbers.Real) for v in values)
+
+
+def _is_numeric(dtype):
+    try:
+        return np.dtype(dtype).kind in "biuf"
+    except TypeError:
+        return getattr(dtype, "_is_numeric", False)
+
+
+_ZERO_WEIGHT = "sample_weight sums to zero; give some samples weight."
+
+
+def _checked_weight(sample_weight, X):
+    """``sample_weight`` as float64, checked (finite, non-negative, not all
+    0), or None."""
+    if sample_weight is None:
+        return None
+    weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
+    if not np.all(np.isfinite(weight)) or np.any(weight < 0):
+        raise ValueError("sample_weight must be finite and non-negative.")
+    if not np.any(weight > 0):
+        raise ValueError(_ZERO_WEIGHT)
+    return weight
+
+
+def _balanced_class_weight(index, weight, n_classes):
+    """``class_weight="balanced"`` with row weights: total weight over
+    ``n_classes`` times each class's weight, as scikit-learn's
+    ``n_samples / (n_classes * np.bincount(y))`` counts rows. A class whose
+    rows all weigh 0 gets 0 (it has nothing to weigh)."""
+    sums = np.bincount(index, weights=weight, minlength=n_classes)
+    return np.divide(
+        sums.sum(), n_classes * sums, out=np.zeros(n_classes), where=sums > 0
+    )
