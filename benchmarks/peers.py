@@ -138,21 +138,27 @@ def _on_peer_threads(method):
     return run
 
 
+#: The harness's LassoNet budget; ``lassonet_path(..., budget={})`` runs the
+#: package's own defaults instead (``benchmarks.bench_lassonet``).
+LASSONET_BUDGET = {
+    "hidden_dims": LASSONET_HIDDEN,
+    "n_iters": LASSONET_N_ITERS,
+    "patience": LASSONET_PATIENCE,
+    "path_multiplier": LASSONET_PATH_MULTIPLIER,
+}
+
+
 def lassonet(X, y, kind, seed):
     """Lambda at which each feature leaves the LassoNet path (``path()``)."""
+    return lassonet_path(X, y, kind, seed, LASSONET_BUDGET)
+
+
+def lassonet_path(X, y, kind, seed, budget):
+    """:func:`lassonet` with the LassoNet parameters ``budget``."""
     from lassonet import LassoNetClassifier, LassoNetRegressor
 
     cls = LassoNetClassifier if kind == "classification" else LassoNetRegressor
-    model = cls(
-        hidden_dims=LASSONET_HIDDEN,
-        n_iters=LASSONET_N_ITERS,
-        patience=LASSONET_PATIENCE,
-        path_multiplier=LASSONET_PATH_MULTIPLIER,
-        verbose=0,
-        random_state=seed,
-        torch_seed=seed,
-        device="cpu",
-    )
+    model = cls(verbose=0, random_state=seed, torch_seed=seed, device="cpu", **budget)
     Xs = _standardized(X).astype(np.float32)
     if kind == "classification":
         y2 = np.unique(y, return_inverse=True)[1]
