@@ -142,8 +142,10 @@ def markdown(result, smoke):
         f"{result.get('seeds', [])}, on the main run's training splits. "
         "*defaults*: LassoNet as the package ships it; *budget*: the main "
         "run's reduced LassoNet; *best peer*: the main run's best of the "
-        "other peers by hit@k; *skcancelout*: the main run's. Fit seconds "
-        "on one torch thread. Regenerate with "
+        "other peers by hit@k; *skcancelout*: the main run's. LassoNet's "
+        "fit seconds are on one torch thread, as in the main run; "
+        "skcancelout's are the main run's, on the process's default threads. "
+        "Regenerate with "
         "`python -m benchmarks.bench_lassonet --jobs 2`.",
         "",
         "| task | defaults | s | budget | s | best peer | skcancelout | s |",
