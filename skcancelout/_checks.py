@@ -230,8 +230,9 @@ def _reject_non_numeric(X):
             raise _complex_columns(complex_)
         dates = [
             str(name)
-            for name, kind in zip(X.columns, dtypes, strict=True)
+            for i, (name, kind) in enumerate(zip(X.columns, dtypes, strict=True))
             if getattr(kind, "kind", None) in ("m", "M")
+            or (str(name) in bad and _holds_dates(X.iloc[:, i]))
         ]
         if dates:
             raise ValueError(
@@ -263,6 +264,26 @@ def _reject_non_numeric(X):
                 "X holds non-numeric values; encode them first, e.g. with "
                 "sklearn.preprocessing.OneHotEncoder or OrdinalEncoder."
             ) from exc
+
+
+# What pandas.api.types.infer_dtype calls a column of dates, times,
+# durations or periods held as objects.
+_DATE_KINDS = {
+    "datetime",
+    "datetime64",
+    "date",
+    "time",
+    "timedelta",
+    "timedelta64",
+    "period",
+}
+
+
+def _holds_dates(column):
+    """Whether a pandas column holds dates, durations or periods as objects."""
+    from pandas.api.types import infer_dtype
+
+    return infer_dtype(column, skipna=True) in _DATE_KINDS
 
 
 def _complex_columns(names):

@@ -134,6 +134,31 @@ def test_tiny_positive_weights_keep_their_rows(data):
             ),
             r"dates or durations \['when'\]; convert them to numbers",
         ),
+        # ... and so do periods and Python dates held as objects.
+        (
+            lambda X: __import__("pandas").DataFrame(
+                {
+                    "x": X[:, 0],
+                    "month": __import__("pandas").period_range(
+                        "2020-01", periods=len(X), freq="M"
+                    ),
+                }
+            ),
+            r"dates or durations \['month'\]",
+        ),
+        (
+            lambda X: __import__("pandas").DataFrame(
+                {
+                    "x": X[:, 0],
+                    "day": [
+                        __import__("datetime").date(2020, 1, 1)
+                        + __import__("datetime").timedelta(days=i)
+                        for i in range(len(X))
+                    ],
+                }
+            ),
+            r"dates or durations \['day'\]",
+        ),
     ],
 )
 def test_x_that_is_not_a_numeric_table_is_refused_with_advice(data, make, match):
