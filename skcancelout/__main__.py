@@ -30,11 +30,20 @@ def _data(n_noise, seed):
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m skcancelout", description=__doc__)
     parser.add_argument("--noise", type=int, default=20, help="noise columns added")
-    parser.add_argument("--max-features", type=int, default=5)
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--max-features", type=int, default=5, help="features the selector keeps"
+    )
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="seed of the noise columns, the selector and the folds (0 to 2**32 - 1)",
+    )
     args = parser.parse_args(argv)
     if args.noise < 0:
         parser.error(f"--noise must be 0 or more, got {args.noise}")
+    if not 0 <= args.seed < 2**32:
+        parser.error(f"--seed must be between 0 and 2**32 - 1, got {args.seed}")
     X, y, names = _data(args.noise, args.seed)
     if not 1 <= args.max_features <= X.shape[1]:
         parser.error(

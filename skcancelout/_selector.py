@@ -142,19 +142,28 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         importances at a cost that grows slower than linearly.
     gate_activation : {"sigmoid", "softmax"}, default="sigmoid"
         Gate function. ``"softmax"`` makes the features compete for one unit
-        of total gate.
+        of total gate: its gates always sum to 1 per network, so
+        ``penalty="gates"``'s ``alpha`` term is a constant there and only the
+        ``beta`` term (and the task) moves them.
     gate_init : float, default=0.0
         Initial raw gate weight; 0 starts the sigmoid gates half open, where
-        they move fastest. The original PyTorch code used 4.0.
+        they move fastest. The original PyTorch code used 4.0. Softmax gates
+        ignore it (the same weight for every feature gives equal gates).
     penalty : {"gates", "l1l2"}, default="gates"
         ``"gates"``: ``alpha * sum(gates) - beta * var(w)`` (original PyTorch
         code); ``"l1l2"``: ``alpha * |w|_1 + beta * |w|_2`` (original Keras
         code).
     alpha : float, default=0.01
-        Strength of the gate-closing term, relative to the task loss. Larger
-        values close more gates.
+        Strength of the first penalty term, relative to the task loss. With
+        ``penalty="gates"`` and sigmoid gates, larger values close more
+        gates (with softmax gates the term is constant and does nothing);
+        with ``penalty="l1l2"`` they pull the raw weights towards 0, that is
+        sigmoid gates towards 0.5 and softmax gates towards equal shares,
+        rather than closing them.
     beta : float, default=0.001
-        Strength of the second penalty term.
+        Strength of the second penalty term: with ``penalty="gates"`` it
+        rewards spread among the raw gate weights, with ``"l1l2"`` it
+        penalizes their L2 norm.
     weight_decay : float, default=0.0
         L2 penalty on the network weights (not on gates or biases), added to
         the gradient as in ``torch.optim.Adam``. It stops small networks from
@@ -1274,7 +1283,8 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
             # A refit drops what the previous fit's options left behind.
             for name in ("validation_loss_curve_", "gate_history_"):
                 self.__dict__.pop(name, None)
-        if self.early_stopping and not append:
+        # fit only: partial_fit holds no rows out, so it has no such curve.
+        if self.early_stopping and not append and result.validation_loss_curve:
             self.validation_loss_curve_ = list(result.validation_loss_curve)
         if self.keep_gate_history:
             new = np.asarray(result.gate_history).reshape(-1, gates.shape[1])

@@ -756,6 +756,8 @@ def fit_loop(model, optimizer, data, settings, generator, validation=None):
     result.lr_factor = settings.lr_factor
     steps_per_epoch = -(-data.n_samples // settings.batch_size)
     best_score, best_state, stall = np.inf, None, 0
+    # The best validation loss seen (best_score moves only by more than tol).
+    best_validation = np.inf
     good = _Checkpoint(model, optimizer)
     start = time.perf_counter()
     try:
@@ -807,7 +809,8 @@ def fit_loop(model, optimizer, data, settings, generator, validation=None):
                 best_score, stall = score, 0
             else:
                 stall += 1
-            if validation is not None and score <= best_score:
+            if validation is not None and score < best_validation:
+                best_validation = score
                 best_state = _copy_into(best_state, model.state_dict())
             if stall >= settings.n_iter_no_change:
                 break

@@ -14,6 +14,8 @@ from skcancelout import __main__ as demo
         (["--noise", "-1"], "--noise must be 0 or more"),
         (["--max-features", "0"], "--max-features must be between 1 and the 50"),
         (["--noise", "0", "--max-features", "31"], "between 1 and the 30 columns"),
+        (["--seed", "-1"], "--seed must be between 0 and 2**32 - 1"),
+        (["--seed", str(2**32)], "--seed must be between 0 and 2**32 - 1"),
     ],
 )
 def test_out_of_range_options_get_a_usage_error(argv, message, capsys):

@@ -363,3 +363,38 @@ def test_a_refit_drops_what_the_previous_fit_options_left(informative_classifica
     assert not hasattr(selector, "gate_history_")
     assert not hasattr(selector, "validation_loss_curve_")
     assert not hasattr(selector, "classes_")
+
+
+def test_early_stopping_keeps_the_epoch_of_the_lowest_validation_loss(
+    informative_classification, monkeypatch
+):
+    # The best state was replaced by any later epoch within tol of the last
+    # improvement by more than tol: here epoch 4 (0.49) over epoch 3 (0.46).
+    from skcancelout import _training
+
+    X, y = informative_classification
+    losses = iter([1.0, 0.5, 0.46, 0.49, 0.6, 0.6, 0.6, 0.6])
+    monkeypatch.setattr(_training, "evaluate", lambda *args, **kwargs: next(losses))
+    selector = CancelOutSelector(
+        n_estimators=2,
+        max_iter=8,
+        random_state=0,
+        early_stopping=True,
+        tol=0.05,
+        n_iter_no_change=4,
+        keep_gate_history=True,
+    ).fit(X, y)
+    assert selector.validation_loss_curve_ == [1.0, 0.5, 0.46, 0.49, 0.6, 0.6]
+    # The mean sigmoid gate of the state kept is epoch 3's, not epoch 4's.
+    gates = (1 / (1 + np.exp(-selector.gate_weights_))).mean(axis=0)
+    np.testing.assert_allclose(gates, selector.gate_history_[2], rtol=1e-5)
+    assert not np.allclose(gates, selector.gate_history_[3], rtol=1e-5)
+
+
+def test_a_stream_with_early_stopping_has_no_validation_curve(
+    informative_classification,
+):
+    X, y = informative_classification
+    stream = CancelOutSelector(early_stopping=True, **FAST)
+    stream.partial_fit(X, y, classes=np.unique(y))
+    assert not hasattr(stream, "validation_loss_curve_")
