@@ -306,7 +306,9 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         used.
     verbose : int, default=0
         ``0`` prints nothing; ``1`` prints one line per epoch with the loss,
-        the validation loss and the mean number of open gates, and, after a
+        the validation loss and the mean number of open gates (sigmoid
+        gates above 0.5, softmax gates above an equal share, 1 /
+        n_features), and, after a
         ``partial_fit`` call that revived hidden units or raised gates to
         the stream's floor, how many.
     device : str, default="cpu"

@@ -899,7 +899,11 @@ class _Checkpoint:
 
 def _log_epoch(model, result, loss, validation, start, settings):
     gates = model.gates().detach()
-    open_gates = float((gates > settings.open_level).float().sum(-1).mean())
+    # Softmax gates share one unit: open is above an equal share.
+    level = settings.open_level
+    if model.gate_activation == "softmax":
+        level = 1.0 / gates.shape[-1]
+    open_gates = float((gates > level).float().sum(-1).mean())
     parts = [
         f"epoch {result.n_iter:4d}/{settings.max_iter}",
         f"loss {loss:.5f}",

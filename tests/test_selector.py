@@ -350,6 +350,21 @@ def test_verbose_prints_one_line_per_epoch(informative_classification, capsys):
     assert capsys.readouterr().out == ""
 
 
+def test_verbose_counts_softmax_gates_above_an_equal_share(
+    informative_classification, capsys
+):
+    # Softmax gates sum to 1, so none ever passed the sigmoid's 0.5: the
+    # line always read "open gates 0.0/d".
+    import re
+
+    X, y = informative_classification
+    params = {**FAST, "max_iter": 5, "gate_activation": "softmax", "verbose": 1}
+    CancelOutSelector(**params).fit(X, y)
+    last = capsys.readouterr().out.strip().splitlines()[-1]
+    opened = float(re.search(r"open gates ([\d.]+)/", last).group(1))
+    assert 0 < opened < X.shape[1]
+
+
 def test_a_refit_drops_what_the_previous_fit_options_left(informative_classification):
     X, y = informative_classification
     selector = CancelOutSelector(
