@@ -12,7 +12,7 @@ beside them.
 
 Run from the repository root::
 
-    python -m benchmarks.bench_lassonet --jobs 2  # full: one to two hours on 2 cores
+    python -m benchmarks.bench_lassonet --jobs 2  # full: about 26 minutes on 2 cores
     python -m benchmarks.bench_lassonet --smoke   # < 30 s
 
 Writes ``benchmarks/results/lassonet.json`` and ``lassonet.md``.
@@ -112,7 +112,14 @@ def run(smoke=False, jobs=1):
     }
 
 
-_PEERS = ("random_forest", "mutual_info", "f_test", "l1_linear", "stg")
+_PEERS = (
+    "random_forest",
+    "mutual_info",
+    "f_test",
+    "l1_linear",
+    "stg",
+    "original_cancelout",
+)
 
 
 def _best_peer(rows):
@@ -142,7 +149,8 @@ def markdown(result, smoke):
         f"{result.get('seeds', [])}, on the main run's training splits. "
         "*defaults*: LassoNet as the package ships it; *budget*: the main "
         "run's reduced LassoNet; *best peer*: the main run's best of the "
-        "other peers by hit@k; *skcancelout*: the main run's. LassoNet's "
+        "other peers (the original recipe included) by hit@k; "
+        "*skcancelout*: the main run's. LassoNet's "
         "fit seconds are on one torch thread, as in the main run; "
         "skcancelout's are the main run's, on the process's default threads. "
         "Regenerate with "

@@ -283,7 +283,8 @@ def _holds_dates(column):
     """Whether a pandas column holds dates, durations or periods as objects."""
     from pandas.api.types import infer_dtype
 
-    return infer_dtype(column, skipna=True) in _DATE_KINDS
+    present = column.dropna()  # NaT too: a column of missing values is no date
+    return len(present) > 0 and infer_dtype(present) in _DATE_KINDS
 
 
 def _complex_columns(names):

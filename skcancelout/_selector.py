@@ -147,8 +147,10 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         ``beta`` term (and the task) moves them.
     gate_init : float, default=0.0
         Initial raw gate weight; 0 starts the sigmoid gates half open, where
-        they move fastest. The original PyTorch code used 4.0. Softmax gates
-        ignore it (the same weight for every feature gives equal gates).
+        they move fastest. The original PyTorch code used 4.0. With softmax
+        gates and ``penalty="gates"`` it has no effect (the same weight for
+        every feature gives equal gates); ``"l1l2"`` acts on the raw
+        weights, so there it does.
     penalty : {"gates", "l1l2"}, default="gates"
         ``"gates"``: ``alpha * sum(gates) - beta * var(w)`` (original PyTorch
         code); ``"l1l2"``: ``alpha * |w|_1 + beta * |w|_2`` (original Keras

@@ -489,3 +489,14 @@ def test_codes_written_as_strings_in_an_object_column_are_not_numbers(data):
     complex_objects = frame.astype({"a": object}).assign(a=[np.complex128(1j)] * len(X))
     with pytest.raises(ValueError, match=r"complex-valued columns \['a'\]"):
         CancelOutSelector(**FAST).fit(complex_objects, y)
+
+
+def test_an_object_column_of_missing_values_is_not_called_dates(data):
+    # pandas infers "datetime" for NaN beside NaT; there is no date in it.
+    pd = pytest.importorskip("pandas")
+    X, y = data
+    frame = pd.DataFrame(
+        {"x": X[:, 0], "gap": pd.Series([np.nan, pd.NaT] * (len(X) // 2), dtype=object)}
+    )
+    with pytest.raises(ValueError, match=r"non-numeric columns \['gap'\]"):
+        CancelOutSelector(**FAST).fit(frame, y)
