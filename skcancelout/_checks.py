@@ -214,6 +214,12 @@ def _reject_non_numeric(X):
             "X is 1-D (a pandas Series?); pass a 2-D table, e.g. "
             "series.to_frame() for one feature."
         )
+    if dtypes is not None and len(dtypes) == 0:
+        # scikit-learn's own check fails inside NumPy on a frame without columns.
+        raise ValueError(
+            f"X is a table with 0 columns (shape {X.shape}); a selector needs "
+            "at least one feature."
+        )
     if dtypes is not None:
         columns = enumerate(zip(X.columns, dtypes, strict=True))
         bad = [

@@ -500,3 +500,11 @@ def test_an_object_column_of_missing_values_is_not_called_dates(data):
     )
     with pytest.raises(ValueError, match=r"non-numeric columns \['gap'\]"):
         CancelOutSelector(**FAST).fit(frame, y)
+
+
+def test_a_frame_without_columns_is_refused_with_its_shape(data):
+    # It reached NumPy's "at least one array or dtype is required".
+    pd = pytest.importorskip("pandas")
+    _, y = data
+    with pytest.raises(ValueError, match=r"0 columns \(shape \(80, 0\)\)"):
+        CancelOutSelector(**FAST).fit(pd.DataFrame(index=range(len(y))), y)
