@@ -245,6 +245,16 @@ def _reject_non_numeric(X):
                 f"X has columns of dates or durations {dates}; convert them to "
                 "numbers first, e.g. seconds since a reference time."
             )
+        missing = [
+            str(name)
+            for i, name in enumerate(X.columns)
+            if str(name) in bad and X.iloc[:, i].isna().all()
+        ]
+        if missing:
+            raise ValueError(
+                f"X has columns holding only missing values {missing}; drop "
+                "them (they carry nothing to select)."
+            )
         if bad:
             raise ValueError(
                 f"X has non-numeric columns {bad}; encode them first, e.g. with "

@@ -498,7 +498,11 @@ def test_an_object_column_of_missing_values_is_not_called_dates(data):
     frame = pd.DataFrame(
         {"x": X[:, 0], "gap": pd.Series([np.nan, pd.NaT] * (len(X) // 2), dtype=object)}
     )
-    with pytest.raises(ValueError, match=r"non-numeric columns \['gap'\]"):
+    with pytest.raises(ValueError, match=r"only missing values \['gap'\]; drop"):
+        CancelOutSelector(**FAST).fit(frame, y)
+    # All None: the same advice, not "encode them with OneHotEncoder".
+    frame["gap"] = pd.Series([None] * len(X), dtype=object)
+    with pytest.raises(ValueError, match=r"only missing values \['gap'\]; drop"):
         CancelOutSelector(**FAST).fit(frame, y)
 
 
