@@ -680,6 +680,13 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         first = not hasattr(self, "_net_state")
         if not first:
             self._check_state_format()
+        if y is None and classes is not None:
+            # Most likely y was left out: without it the stream would train
+            # unsupervised, and classes would be silently ignored.
+            raise ValueError(
+                "classes was passed without y. Pass the batch's labels as y, "
+                "or leave classes out for unsupervised selection."
+            )
         X_given = X
         X, y = self._validate_input(X, y, reset=first)
         first_task = _task_of(y, self.task, classes) if first else None

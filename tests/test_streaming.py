@@ -502,3 +502,15 @@ def test_running_statistics_after_a_batch_of_zeros_keep_a_tiny_spread(scale):
     whole = CancelOutSelector(task="regression", **FAST).fit(X, y)
     np.testing.assert_allclose(stream.scale_, whole.scale_, rtol=1e-12)
     np.testing.assert_allclose(stream._y_stats.scale, whole._y_stats.scale, rtol=1e-12)
+
+
+def test_classes_without_y_is_refused_not_trained_unsupervised():
+    # partial_fit(X, classes=...) trained an unsupervised stream and ignored
+    # classes: most likely y was forgotten.
+    X, y = make_classification(n_samples=100, n_features=6, random_state=0)
+    selector = CancelOutSelector(**FAST)
+    with pytest.raises(ValueError, match="classes was passed without y"):
+        selector.partial_fit(X, classes=[0, 1])
+    assert not hasattr(selector, "n_samples_seen_")
+    selector.partial_fit(X, y, classes=[0, 1])  # as meant
+    assert selector.classes_.tolist() == [0, 1]
