@@ -46,7 +46,7 @@ from ._state import (
     _check_same_networks,
     _export_state,
     _load_state,
-    _merge_stats,
+    running_stats,
 )
 from ._threshold import resolve_threshold, support_mask
 
@@ -985,14 +985,8 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         of ``fit``'s y, or of every batch of a stream so far (a stream's
         first batch may be constant, or small)."""
         kept = y if weight is None else y[weight > 0]
-        batch = ColumnStats.from_data(kept)
-        if fitting:
-            self._y_stats, self._y_count = batch, kept.shape[0]
-        else:
-            self._y_stats = _merge_stats(
-                self._y_stats, self._y_count, batch, kept.shape[0]
-            )
-            self._y_count += kept.shape[0]
+        previous = None if fitting else (self._y_stats, self._y_count)
+        self._y_stats, self._y_count = running_stats(kept, previous)
         if self._y_stats.constant.all():
             where = "y is" if whole else "y has been so far"
             warnings.warn(
@@ -1322,13 +1316,8 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
             )
 
     def _update_stats(self, X, first):
-        batch = ColumnStats.from_data(X)
-        n_new = X.shape[0]
-        if first:
-            self._stats, self.n_samples_seen_ = batch, n_new
-        else:
-            self._stats = _merge_stats(self._stats, self.n_samples_seen_, batch, n_new)
-            self.n_samples_seen_ += n_new
+        previous = None if first else (self._stats, self.n_samples_seen_)
+        self._stats, self.n_samples_seen_ = running_stats(X, previous)
         self.mean_, self.scale_ = self._stats.mean, self._stats.scale
 
     # ------------------------------------------------------------ selection

@@ -18,6 +18,17 @@ torch = LazyModule("torch")  # imported by the first fit (see _lazy)
 _STATE_FORMAT = 3
 
 
+def running_stats(values, previous=None):
+    """``(stats, rows)``: the column statistics of ``values`` (2-D) and their
+    number of rows, merged into ``previous``, such a pair from the batches
+    before, when given."""
+    batch, n_new = ColumnStats.from_data(values), values.shape[0]
+    if previous is None:
+        return batch, n_new
+    old, n_old = previous
+    return _merge_stats(old, n_old, batch, n_new), n_old + n_new
+
+
 def _merge_stats(old, n_old, new, n_new):
     """Column statistics of the union of two batches (Chan et al.).
 
