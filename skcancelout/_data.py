@@ -71,6 +71,15 @@ class ColumnStats:
         """Standard deviation of each column, 0 where constant."""
         return np.where(self.constant, 0.0, self.scale)
 
+    def columns(self, index):
+        """The statistics of the columns ``index`` only."""
+        return ColumnStats(
+            self.absmax[index],
+            self.scaled_mean[index],
+            self.scaled_std[index],
+            self.constant[index],
+        )
+
     @classmethod
     def from_data(cls, X):
         if sp.issparse(X):
@@ -133,7 +142,7 @@ def float32_rows(X, stats):
         far = np.flatnonzero(np.abs(shift) > SPARSE_MAX_SHIFT)
         if far.size:
             rows = _with_centred_columns(rows, X, stats, far)
-            shift = np.where(np.abs(shift) > SPARSE_MAX_SHIFT, 0.0, shift)
+            shift[far] = 0.0
         return rows, _tensor(shift), _tensor(np.ones_like(shift))
     if _can_fold(X, stats):
         with warnings.catch_warnings():
@@ -166,13 +175,8 @@ def _with_centred_columns(rows, X, stats, far):
     float32 rounds its values by up to 4e-3 of a standard deviation, at 1e8
     by up to 4 of them.
     """
-    X = X.tocsr()
-    blocks = []
-    for part in _chunks((X.shape[0], far.size)):
-        values = X[part][:, far].toarray() / stats.absmax[far]
-        values -= stats.scaled_mean[far]
-        values /= stats.scaled_std[far]
-        blocks.append(sp.csr_matrix(values.astype(np.float32)))
+    centred = standardized_chunks(X.tocsr()[:, far], stats.columns(far))
+    blocks = [sp.csr_matrix(part.astype(np.float32)) for _, part in centred]
     near = np.setdiff1d(np.arange(X.shape[1]), far)
     joined = sp.hstack([rows[:, near], sp.vstack(blocks)], format="csr")
     return joined[:, np.argsort(np.concatenate([near, far]))]
