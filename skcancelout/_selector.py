@@ -1149,7 +1149,6 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
             n_iter_no_change=self.n_iter_no_change,
             keep_gate_history=self.keep_gate_history,
             verbose=self.verbose,
-            open_level=0.5,
             max_backoffs=3,
         )
 

@@ -899,10 +899,9 @@ class _Checkpoint:
 
 def _log_epoch(model, result, loss, validation, start, settings):
     gates = model.gates().detach()
-    # Softmax gates share one unit: open is above an equal share.
-    level = settings.open_level
-    if model.gate_activation == "softmax":
-        level = 1.0 / gates.shape[-1]
+    # A sigmoid gate is open above 0.5; softmax gates share one unit, so
+    # one is open above an equal share.
+    level = 0.5 if model.gate_activation == "sigmoid" else 1.0 / gates.shape[-1]
     open_gates = float((gates > level).float().sum(-1).mean())
     parts = [
         f"epoch {result.n_iter:4d}/{settings.max_iter}",
