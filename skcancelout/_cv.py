@@ -400,9 +400,10 @@ class CancelOutSelectorCV(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)  # the fits warn again
             task = _task_of(y, getattr(selector, "task", "auto"))
-        if task in ("binary", "multiclass") and np.unique(y).size < 2:
+        labels = np.unique(y) if task in ("binary", "multiclass") else None
+        if labels is not None and labels.size < 2:
             raise ValueError(
-                f"y has a single class ({np.unique(y).tolist()[0]!r}); the "
+                f"y has a single class ({labels.tolist()[0]!r}); the "
                 "search scores a model that predicts y, which needs at least "
                 "two classes. For unsupervised selection, fit a "
                 "CancelOutSelector on X alone: CancelOutSelector().fit(X)."
