@@ -221,35 +221,26 @@ def _reject_non_numeric(X):
             "at least one feature."
         )
     if dtypes is not None:
-        columns = enumerate(zip(X.columns, dtypes, strict=True))
-        bad = [
-            str(name)
-            for i, (name, kind) in columns
-            if not _is_numeric(kind) and not _holds_numbers(X.iloc[:, i])
-        ]
-        complex_ = [
-            str(name)
-            for name, kind in zip(X.columns, dtypes, strict=True)
-            if getattr(kind, "kind", None) == "c"
-        ]
+        # Each column sorted once; the errors come in this order of kinds.
+        bad, complex_, dates, missing = [], [], [], []
+        for i, (name, kind) in enumerate(zip(X.columns, dtypes, strict=True)):
+            column, kind_code = X.iloc[:, i], getattr(kind, "kind", None)
+            is_bad = not _is_numeric(kind) and not _holds_numbers(column)
+            if is_bad:
+                bad.append(str(name))
+            if kind_code == "c":
+                complex_.append(str(name))
+            if kind_code in ("m", "M") or (is_bad and _holds_dates(column)):
+                dates.append(str(name))
+            if is_bad and column.isna().all():
+                missing.append(str(name))
         if complex_:
             raise _complex_columns(complex_)
-        dates = [
-            str(name)
-            for i, (name, kind) in enumerate(zip(X.columns, dtypes, strict=True))
-            if getattr(kind, "kind", None) in ("m", "M")
-            or (str(name) in bad and _holds_dates(X.iloc[:, i]))
-        ]
         if dates:
             raise ValueError(
                 f"X has columns of dates or durations {dates}; convert them to "
                 "numbers first, e.g. seconds since a reference time."
             )
-        missing = [
-            str(name)
-            for i, name in enumerate(X.columns)
-            if str(name) in bad and X.iloc[:, i].isna().all()
-        ]
         if missing:
             raise ValueError(
                 f"X has columns holding only missing values {missing}; drop "
