@@ -2,6 +2,7 @@
 weights. Each refusal says what was wrong and what to do instead.
 """
 
+import decimal
 import numbers
 import warnings
 
@@ -323,8 +324,9 @@ def _holds_numbers(column):
     ):
         raise _complex_columns([str(column.name)])
     # Numbers only: strings such as "00042" are codes, not quantities, even
-    # where NumPy would parse them.
-    return all(isinstance(v, numbers.Real) for v in values)
+    # where NumPy would parse them. Decimals are quantities (a database's
+    # NUMERIC column) although Python does not register them as Real.
+    return all(isinstance(v, (numbers.Real, decimal.Decimal)) for v in values)
 
 
 def _is_numeric(dtype):

@@ -397,6 +397,26 @@ def test_numbers_in_an_object_column_of_a_frame_are_numbers(data):
         CancelOutSelector(**FAST).fit(as_objects.assign(a=[pd.NA, *X[1:, 0]]), y)
 
 
+def test_decimals_in_a_frame_are_numbers(data):
+    # A database NUMERIC column arrives as decimal.Decimal objects: they are
+    # quantities (Python does not register them as numbers.Real).
+    from decimal import Decimal
+
+    pd = pytest.importorskip("pandas")
+    X, y = data
+    frame = pd.DataFrame(X.round(6), columns=list("abcde"))
+    decimals = frame.assign(a=[Decimal(repr(v)) for v in frame["a"]])
+    before = decimals.copy()
+    expected = CancelOutSelector(**FAST).fit(frame, y).feature_importances_
+    selector = CancelOutSelector(**FAST).fit(decimals, y)
+    np.testing.assert_array_equal(selector.feature_importances_, expected)
+    pd.testing.assert_frame_equal(decimals, before)
+    with pytest.raises(ValueError, match="NaN"):
+        CancelOutSelector(**FAST).fit(
+            decimals.assign(a=[Decimal("NaN"), *decimals["a"][1:]]), y
+        )
+
+
 def test_complex_columns_of_a_frame_are_refused_as_complex(data):
     pd = pytest.importorskip("pandas")
     X, y = data
