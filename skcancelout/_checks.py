@@ -2,6 +2,7 @@
 weights. Each refusal says what was wrong and what to do instead.
 """
 
+import datetime
 import decimal
 import numbers
 import warnings
@@ -167,7 +168,37 @@ def _is_pandas_na(value):
 
 
 def _check_target_values(y, name="y"):
-    values = np.asarray(y)
+    try:
+        values = np.asarray(y)
+    except ValueError as exc:  # NumPy's "inhomogeneous shape"
+        raise ValueError(
+            f"{name} has rows of different lengths; give one label or value "
+            "per row, or a rectangular table of targets."
+        ) from exc
+    if values.dtype.kind in "mM" or (
+        values.dtype.kind == "O" and any(map(_is_date, values.ravel()))
+    ):
+        raise ValueError(
+            f"{name} holds dates or durations; convert them to numbers first "
+            "(e.g. seconds since a reference time) or to class labels."
+        )
+    if values.dtype.kind == "c" or (
+        values.dtype.kind == "O" and any(map(_is_complex, values.ravel()))
+    ):
+        raise ValueError(
+            f"{name} is complex-valued; a target must be real (pass its "
+            "real part, modulus or angle)."
+        )
+    if values.dtype.kind == "f" and values.dtype.itemsize > 8:
+        # Training runs in float64 at most; a longdouble beyond its range
+        # would turn into infinity there.
+        with np.errstate(invalid="ignore"):
+            too_large = np.abs(values) > np.finfo(np.float64).max
+        if np.any(too_large & np.isfinite(values)):
+            raise ValueError(
+                f"{name} has values too large for float64 (above about "
+                "1.8e308); rescale it."
+            )
     if values.dtype.kind in "fc":
         missing = not np.all(np.isfinite(values))
     elif values.dtype.kind == "O":
@@ -182,7 +213,26 @@ def _check_target_values(y, name="y"):
     if missing:
         advice = "drop those rows" if name == "y" else "list only real classes"
         raise ValueError(f"{name} contains NaN, infinity, None or pandas.NA; {advice}.")
+    if (
+        values.dtype.kind == "O"
+        and values.size
+        and all(isinstance(v, numbers.Real) for v in values.ravel())
+    ):
+        # Numbers held as Python objects (a column built from a list, an
+        # object Series): scikit-learn calls their type "unknown"; as a
+        # NumPy array, integers stay labels and floats stay values.
+        return np.asarray(values.tolist())
     return _plain_integers(y)
+
+
+def _is_date(value):
+    return isinstance(
+        value, (datetime.date, datetime.time, datetime.timedelta)
+    ) or isinstance(value, (np.datetime64, np.timedelta64))
+
+
+def _is_complex(value):
+    return isinstance(value, numbers.Complex) and not isinstance(value, numbers.Real)
 
 
 def _plain_integers(y):
@@ -226,15 +276,15 @@ def _reject_non_numeric(X):
         bad, complex_, dates, missing = [], [], [], []
         for i, (name, kind) in enumerate(zip(X.columns, dtypes, strict=True)):
             column, kind_code = X.iloc[:, i], getattr(kind, "kind", None)
-            is_bad = not _is_numeric(kind) and not _holds_numbers(column)
-            if is_bad:
+            numeric = _is_numeric(kind)
+            if not numeric and column.isna().all():
+                missing.append(str(name))
+            elif not numeric and not _holds_numbers(column):
                 bad.append(str(name))
+                if kind_code in ("m", "M") or _holds_dates(column):
+                    dates.append(str(name))
             if kind_code == "c":
                 complex_.append(str(name))
-            if kind_code in ("m", "M") or (is_bad and _holds_dates(column)):
-                dates.append(str(name))
-            if is_bad and column.isna().all():
-                missing.append(str(name))
         if complex_:
             raise _complex_columns(complex_)
         if dates:
@@ -252,26 +302,76 @@ def _reject_non_numeric(X):
                 f"X has non-numeric columns {bad}; encode them first, e.g. with "
                 "sklearn.preprocessing.OneHotEncoder or OrdinalEncoder."
             )
-    elif isinstance(X, np.ndarray) and X.dtype.kind in "mM":
+    elif sp.issparse(X) and X.dtype.kind == "c":
+        raise _complex_columns()
+    elif isinstance(X, np.ma.MaskedArray):
+        raise ValueError(
+            "X is a masked array, and a selector cannot tell what masked "
+            "entries hold; fill them first, e.g. X.filled(np.nan) followed by "
+            "sklearn.impute.SimpleImputer, or drop those rows."
+        )
+    elif isinstance(X, np.ndarray):
+        _reject_non_numeric_array(X)
+    elif isinstance(X, (list, tuple)):
+        try:
+            array = np.asarray(X)
+        except (TypeError, ValueError):
+            return  # ragged rows: scikit-learn's own message says so
+        _reject_non_numeric_array(array)
+
+
+def _reject_non_numeric_array(X):
+    """The checks of :func:`_reject_non_numeric` for a NumPy array."""
+    kind = X.dtype.kind
+    if kind in "mM":
         raise ValueError(
             f"X holds dates or durations (dtype {X.dtype}); convert them to "
             "numbers first, e.g. seconds since a reference time."
         )
-    elif isinstance(X, np.ndarray) and X.dtype.kind in "OUSV":
-        if X.dtype.kind == "O" and any(_is_pandas_na(v) for v in X.ravel()):
+    if kind == "c":
+        raise _complex_columns()
+    if X.dtype.names is not None or kind == "V":
+        raise ValueError(
+            f"X has a structured dtype {X.dtype}; pass a plain 2-D array of "
+            "numbers, e.g. numpy.lib.recfunctions.structured_to_unstructured(X)."
+        )
+    if kind in "US":
+        # As in a DataFrame: strings such as "00042" may be codes.
+        raise ValueError(
+            f"X holds strings (dtype {X.dtype}); if they are numbers, convert "
+            "them with X.astype(float); if they are categories, encode them "
+            "first, e.g. with sklearn.preprocessing.OneHotEncoder."
+        )
+    if kind == "O":
+        values = X.ravel()
+        _check_objects(values, "X", None)
+        # Strings get advice (even "00042", which NumPy would parse: it may
+        # be a code). Other objects (a dict in a cell) fail in scikit-learn's
+        # conversion with a TypeError that names their type.
+        if any(isinstance(v, (str, bytes)) for v in values):
             raise ValueError(
-                "X contains pandas.NA (a missing value); impute it, e.g. "
-                "with sklearn.impute.SimpleImputer, or drop those rows."
+                "X holds non-numeric values (strings); convert numbers with "
+                "X.astype(float), and encode categories first, e.g. with "
+                "sklearn.preprocessing.OneHotEncoder."
             )
-        try:
-            X.astype(np.float64)
-        except ValueError as exc:
-            # A TypeError (a dict or list in a cell) propagates as scikit-learn
-            # raises it; strings that are not numbers get advice instead.
-            raise ValueError(
-                "X holds non-numeric values; encode them first, e.g. with "
-                "sklearn.preprocessing.OneHotEncoder or OrdinalEncoder."
-            ) from exc
+
+
+# Objects that convert to a float as quantities (None converts to NaN, which
+# gets its own message later). Decimals are quantities (a database's NUMERIC
+# column) although Python does not register them as Real.
+_NUMBER_OBJECTS = (numbers.Real, decimal.Decimal)
+
+
+def _check_objects(values, where, names):
+    """Refuse pandas.NA and complex numbers among ``values`` (objects) of
+    ``where`` in X, the columns ``names`` (None: unnamed)."""
+    if any(_is_pandas_na(v) for v in values):
+        raise ValueError(
+            f"{where} contains pandas.NA (a missing value); impute it, e.g. "
+            "with sklearn.impute.SimpleImputer, or drop those rows."
+        )
+    if any(map(_is_complex, values)):
+        raise _complex_columns(names)
 
 
 # What pandas.api.types.infer_dtype calls a column of dates, times,
@@ -295,10 +395,12 @@ def _holds_dates(column):
     return len(present) > 0 and infer_dtype(present) in _DATE_KINDS
 
 
-def _complex_columns(names):
-    """The error for complex-valued columns ``names`` of X."""
+def _complex_columns(names=None):
+    """The error for complex-valued columns ``names`` of X (None: unnamed)."""
+    which = "" if names is None else f" {names}"
     return ValueError(
-        f"X has complex-valued columns {names}; give the real and imaginary "
+        f"Complex data not supported: X has complex-valued columns{which}; "
+        "give the real and imaginary "
         "parts (or modulus and angle) as separate columns."
     )
 
@@ -307,26 +409,16 @@ def _holds_numbers(column):
     """Whether an ``object`` column of a DataFrame holds only real numbers.
 
     Such a column (numbers read from a file, a column built from Python
-    objects) converts as a NumPy object array does; a pandas.NA in it gets
-    its own message.
+    objects) converts as a NumPy object array does; None in it becomes NaN,
+    which gets the missing-value message, and a pandas.NA gets its own.
     """
     if getattr(column, "dtype", None) != np.dtype(object):
         return False
     values = column.to_numpy()
-    if any(_is_pandas_na(v) for v in values):
-        raise ValueError(
-            f"X column {column.name!r} contains pandas.NA (a missing value); "
-            "impute it, e.g. with sklearn.impute.SimpleImputer, or drop those rows."
-        )
-    if any(
-        isinstance(v, numbers.Complex) and not isinstance(v, numbers.Real)
-        for v in values
-    ):
-        raise _complex_columns([str(column.name)])
+    _check_objects(values, f"X column {column.name!r}", [str(column.name)])
     # Numbers only: strings such as "00042" are codes, not quantities, even
-    # where NumPy would parse them. Decimals are quantities (a database's
-    # NUMERIC column) although Python does not register them as Real.
-    return all(isinstance(v, (numbers.Real, decimal.Decimal)) for v in values)
+    # where NumPy would parse them.
+    return all(isinstance(v, _NUMBER_OBJECTS) or v is None for v in values)
 
 
 def _is_numeric(dtype):
@@ -344,6 +436,15 @@ def _checked_weight(sample_weight, X):
     0), or None."""
     if sample_weight is None:
         return None
+    given = np.asarray(sample_weight)
+    if given.dtype.kind not in "biuf" and not (
+        given.dtype.kind == "O"
+        and all(isinstance(v, numbers.Real) for v in given.ravel())
+    ):
+        raise ValueError(
+            f"sample_weight must hold real numbers, one per row of X; got "
+            f"dtype {given.dtype}."
+        )
     weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
     if not np.all(np.isfinite(weight)) or np.any(weight < 0):
         raise ValueError("sample_weight must be finite and non-negative.")

@@ -813,15 +813,22 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
             ensure_min_samples=2 if reset else 1,
             reset=reset,
         )
-        if y is None:
-            X = validate_data(self, X, **common)
-        else:
+        if y is not None:
             # Checked before validate_data, whose message gives no advice.
             _reject_sparse_target(y)
             y = _check_target_values(y)
-            X, y = validate_data(
-                self, X, y, multi_output=True, y_numeric=False, **common
-            )
+        try:
+            if y is None:
+                X = validate_data(self, X, **common)
+            else:
+                X, y = validate_data(
+                    self, X, y, multi_output=True, y_numeric=False, **common
+                )
+        except OverflowError as exc:  # a Python int beyond float64
+            raise ValueError(
+                "X holds a number too large for float64 (above about 1.8e308); "
+                "rescale that column."
+            ) from exc
         if X.shape[1] == 0:
             raise ValueError("X has 0 features; at least one column is needed.")
         if sp.issparse(X) and not X.has_canonical_format:

@@ -532,3 +532,105 @@ def test_a_frame_without_columns_is_refused_with_its_shape(data):
     _, y = data
     with pytest.raises(ValueError, match=r"0 columns \(shape \(80, 0\)\)"):
         CancelOutSelector(**FAST).fit(pd.DataFrame(index=range(len(y))), y)
+
+
+# ------------------------------------- targets and arrays of unusual types
+@pytest.mark.parametrize(
+    "make_y",
+    [
+        lambda y: np.datetime64("2020-01-01") + y.astype("timedelta64[D]"),
+        lambda y: y.astype("timedelta64[s]"),
+        lambda y: np.array(
+            [__import__("datetime").date(2020, 1, 1 + int(v)) for v in y], dtype=object
+        ),
+    ],
+)
+def test_a_target_of_dates_or_durations_is_refused(data, make_y):
+    # It was trained as a classification with one class per distinct date.
+    X, y = data
+    with pytest.raises(ValueError, match="y holds dates or durations"):
+        CancelOutSelector(**FAST).fit(X, make_y(y))
+
+
+def test_a_complex_or_ragged_target_is_refused_with_advice(data):
+    X, y = data
+    with pytest.raises(ValueError, match="y is complex-valued"):
+        CancelOutSelector(**FAST).fit(X, y + 1j)
+    with pytest.raises(ValueError, match="y is complex-valued"):
+        CancelOutSelector(**FAST).fit(X, (y + 1j).astype(object))
+    ragged = [[1], [1, 2]] * (len(X) // 2)
+    with pytest.raises(ValueError, match="rows of different lengths"):
+        CancelOutSelector(**FAST).fit(X, ragged)
+
+
+def test_numbers_held_as_objects_are_labels_or_values_as_numbers_are(data):
+    X, y = data
+    labels = CancelOutSelector(**FAST).fit(X, y)
+    as_objects = CancelOutSelector(**FAST).fit(X, y.astype(object))
+    np.testing.assert_array_equal(
+        as_objects.feature_importances_, labels.feature_importances_
+    )
+    np.testing.assert_array_equal(as_objects.classes_, [0, 1])
+    values = X[:, 1] + 0.1 * X[:, 2]
+    expected = CancelOutSelector(task="regression", **FAST).fit(X, values)
+    selector = CancelOutSelector(task="regression", **FAST).fit(
+        X, values.astype(object)
+    )
+    np.testing.assert_array_equal(
+        selector.feature_importances_, expected.feature_importances_
+    )
+
+
+@pytest.mark.skipif(
+    np.finfo(np.longdouble).max <= np.finfo(np.float64).max,
+    reason="longdouble is float64 on this platform: no value lies beyond",
+)
+def test_a_longdouble_target_beyond_float64_is_refused(data):
+    # It turned into infinity in float64 and was reported as a diverging fit.
+    X, y = data
+    huge = (y + 1).astype(np.longdouble) * np.longdouble("1e4000")
+    with pytest.raises(ValueError, match="too large for float64"):
+        CancelOutSelector(**FAST).fit(X, huge)
+
+
+@pytest.mark.parametrize(
+    "make_X, match",
+    [
+        (lambda X: X + 1j, "Complex data not supported: X has complex-valued"),
+        (lambda X: sp.csr_matrix(X + 1j), "X has complex-valued"),
+        (lambda X: (X + 1j).tolist(), "X has complex-valued"),
+        (lambda X: (X + 1j).astype(object), "X has complex-valued"),
+        (lambda X: np.ma.masked_greater(X, 1.0), "masked array"),
+        (
+            lambda X: np.rec.fromarrays(X.T, names=list("abcde")).reshape(-1, 1),
+            "structured dtype",
+        ),
+        (lambda X: X.astype(str), "X holds strings"),
+        (lambda X: X.astype(str).astype(object), r"non-numeric values \(strings\)"),
+    ],
+)
+def test_arrays_of_unusual_types_are_refused_with_advice(data, make_X, match):
+    X, y = data
+    given = make_X(X)
+    with pytest.raises(ValueError, match=match):
+        CancelOutSelector(**FAST).fit(given, y)
+
+
+def test_missing_numbers_and_huge_integers_in_an_object_column(data):
+    pd = pytest.importorskip("pandas")
+    X, y = data
+    frame = pd.DataFrame(X, columns=list("abcde")).astype({"a": object})
+    frame.loc[3, "a"] = None  # was called non-numeric, with encoder advice
+    with pytest.raises(ValueError, match="NaN"):
+        CancelOutSelector(**FAST).fit(frame, y)
+    frame.loc[3, "a"] = 10**400  # was a bare OverflowError
+    with pytest.raises(ValueError, match="too large for float64"):
+        CancelOutSelector(**FAST).fit(frame, y)
+
+
+def test_sample_weight_that_is_not_numbers_is_refused(data):
+    X, y = data
+    with pytest.raises(ValueError, match="sample_weight must hold real numbers"):
+        CancelOutSelector(**FAST).fit(X, y, sample_weight=["a"] * len(X))
+    with pytest.raises(ValueError, match="sample_weight must hold real numbers"):
+        CancelOutSelector(**FAST).fit(X, y, sample_weight=np.ones(len(X)) + 1j)
