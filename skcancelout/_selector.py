@@ -264,7 +264,9 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         it can be changed after fit without refitting.
     max_features : int or callable, default=None
         Keep at most this many features (the most important ones). A callable
-        is called with the training X in ``fit`` and must return an int.
+        is called with the training X in ``fit`` and must return an int; in
+        ``partial_fit``, with the first batch, or with the batch of the
+        first call after a new callable was set.
     learning_rate_init : float, default=0.02
         Adam learning rate at the start; it decays along a cosine to 5 % of
         this over ``max_iter`` epochs. An epoch whose loss turns NaN or
@@ -379,8 +381,13 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         The part of ``feature_importances_`` that the two linear tests
         added (``importance_type="combined"`` in ``fit`` only, zeros
         otherwise): a column below its line in either test
-        gains up to a fixed bonus, so ``feature_importances_ -
-        linear_bonus_`` ranks the features as the networks alone do.
+        gains up to a fixed bonus. ``feature_importances_ - linear_bonus_``
+        is the networks' part on the same scale, so it orders the features
+        as the networks alone do. Its zero lies at the lowest combined
+        score, so it can be negative; and ``redundancy_factor_`` scales
+        both parts of a discounted near-copy, which raises a negative
+        networks' part towards 0 (compare near-copies by
+        ``feature_importances_``).
     redundancy_factor_ : ndarray of shape (n_features_in_,)
         What the ``redundancy`` discount multiplied each feature's importance
         by (in every network's row of ``all_importances_``, in
@@ -391,7 +398,10 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
     classes_ : ndarray
         Class labels (classification only).
     mean_, scale_ : ndarray of shape (n_features_in_,)
-        Column means and standard deviations used to standardize X.
+        Column means and standard deviations used to standardize X. A
+        constant column has no spread to divide by: its ``scale_`` is its
+        absolute value (1 for a column of zeros), so it is standardized to
+        0 and its importance is 0.
     n_samples_seen_ : int
         Rows that the statistics and networks have seen: those of ``fit``,
         or of every ``partial_fit`` call since the first.
@@ -706,8 +716,11 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
                 "sklearn.utils.class_weight.compute_class_weight('balanced', "
                 "classes=classes, y=y_all), and pass class_weight as a dict."
             )
-        if first:
+        if not first:
+            self._check_stream_gates()
+        if first or self._new_max_features_callable():
             self._set_max_features(X_given)
+        if first:
             _, generator = self._random_sources()
         else:
             generator = torch.Generator()
@@ -763,6 +776,24 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         self._record(model, optimizer, generator, result, append=not first)
         self._idle_rows = [counts.numpy() for counts in idle]
         return self
+
+    def _check_stream_gates(self):
+        """Refuse a later partial_fit whose gate activation is not the one the
+        networks were trained with (their gate weights would be read anew)."""
+        trained = getattr(self, "_gate_activation", self.gate_activation)
+        if self.gate_activation != trained:
+            raise ValueError(
+                "partial_fit continues the networks trained so far, whose "
+                f"gates are gate_activation={trained!r}; it cannot change "
+                "between calls. Set it back, or call fit to start again with "
+                "the new one."
+            )
+
+    def _new_max_features_callable(self):
+        """Whether ``max_features`` is a callable not yet evaluated."""
+        value = self.max_features
+        fitted = getattr(self, "_max_features_callable", (None, None))
+        return callable(value) and fitted[0] is not value
 
     def _check_stream_task(self, classes):
         """Refuse a later partial_fit whose ``task`` or ``classes`` contradict
@@ -1283,6 +1314,7 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         self.feature_importances_std_ = importances.std(axis=0)
 
         self._net_state, self._optim_state = _export_state(model, optimizer)
+        self._gate_activation = self.gate_activation
         self._state_format = _STATE_FORMAT
         self._rng_state = generator.get_state().numpy().copy()
         self._lr_factor = result.lr_factor

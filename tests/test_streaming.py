@@ -482,6 +482,35 @@ def test_parameters_set_between_calls_are_checked(bad):
     assert selector.n_samples_seen_ == seen
 
 
+@pytest.mark.parametrize("start", ["fit", "partial_fit"])
+def test_the_gate_activation_cannot_change_mid_stream(start):
+    # The sigmoid-trained gate weights were silently read as softmax ones.
+    X, y = make_classification(n_samples=200, n_features=6, random_state=0)
+    selector = CancelOutSelector(max_iter=3, **FAST)
+    if start == "fit":
+        selector.fit(X[:100], y[:100])
+    else:
+        selector.partial_fit(X[:100], y[:100], classes=[0, 1])
+    before = selector.feature_importances_.copy()
+    selector.set_params(gate_activation="softmax")
+    with pytest.raises(ValueError, match="gate_activation='sigmoid'"):
+        selector.partial_fit(X[100:], y[100:])
+    np.testing.assert_array_equal(selector.feature_importances_, before)
+    selector.set_params(gate_activation="sigmoid").partial_fit(X[100:], y[100:])
+
+
+def test_a_callable_max_features_set_mid_stream_is_evaluated_there():
+    # It was accepted, trained on, and get_support then refused it.
+    X, y = make_classification(
+        n_samples=200, n_features=6, n_informative=2, n_redundant=0, random_state=0
+    )
+    selector = CancelOutSelector(**FAST).partial_fit(X[:100], y[:100], classes=[0, 1])
+    selector.set_params(max_features=lambda X: X.shape[1] // 3)
+    selector.partial_fit(X[100:], y[100:])
+    assert selector.max_features_ == 2
+    assert selector.transform(X).shape == (200, 2)
+
+
 @pytest.mark.parametrize("scale", [1e-170, 1e-300])
 def test_running_statistics_after_a_batch_of_zeros_keep_a_tiny_spread(scale):
     # A column of zeros has no scale of its own (absmax 1 stands in); it set
