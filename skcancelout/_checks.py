@@ -356,19 +356,18 @@ def _reject_non_numeric_array(X):
             )
 
 
-# Objects that convert to a float as quantities (None converts to NaN, which
-# gets its own message later). Decimals are quantities (a database's NUMERIC
-# column) although Python does not register them as Real.
+# Objects that convert to a float as quantities. Decimals are quantities (a
+# database's NUMERIC column) although Python does not register them as Real.
 _NUMBER_OBJECTS = (numbers.Real, decimal.Decimal)
 
 
 def _check_objects(values, where, names):
     """Refuse pandas.NA and complex numbers among ``values`` (objects) of
     ``where`` in X, the columns ``names`` (None: unnamed)."""
-    if any(_is_pandas_na(v) for v in values):
+    if any(v is None or _is_pandas_na(v) for v in values):
         raise ValueError(
-            f"{where} contains pandas.NA (a missing value); impute it, e.g. "
-            "with sklearn.impute.SimpleImputer, or drop those rows."
+            f"{where} contains missing values (None or pandas.NA); impute "
+            "them, e.g. with sklearn.impute.SimpleImputer, or drop those rows."
         )
     if any(map(_is_complex, values)):
         raise _complex_columns(names)
@@ -409,8 +408,8 @@ def _holds_numbers(column):
     """Whether an ``object`` column of a DataFrame holds only real numbers.
 
     Such a column (numbers read from a file, a column built from Python
-    objects) converts as a NumPy object array does; None in it becomes NaN,
-    which gets the missing-value message, and a pandas.NA gets its own.
+    objects) converts as a NumPy object array does; None or pandas.NA in it
+    gets the missing-value message.
     """
     if getattr(column, "dtype", None) != np.dtype(object):
         return False
@@ -418,7 +417,7 @@ def _holds_numbers(column):
     _check_objects(values, f"X column {column.name!r}", [str(column.name)])
     # Numbers only: strings such as "00042" are codes, not quantities, even
     # where NumPy would parse them.
-    return all(isinstance(v, _NUMBER_OBJECTS) or v is None for v in values)
+    return all(isinstance(v, _NUMBER_OBJECTS) for v in values)
 
 
 def _is_numeric(dtype):

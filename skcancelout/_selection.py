@@ -10,6 +10,8 @@ first two columns carry the signal.
 from sklearn.base import TransformerMixin
 from sklearn.feature_selection import SelectorMixin
 
+from ._checks import _reject_non_numeric
+
 
 def get_support(self, indices=False):
     """Mask, or indices, of the features the selector keeps.
@@ -77,6 +79,8 @@ def transform(self, X):
     >>> bool((X_selected == X[:, :2]).all())
     True
     """
+    # fit's checks of what X holds: strings or dates would pass through.
+    _reject_non_numeric(X)
     return SelectorMixin.transform(self, X)
 
 
@@ -138,6 +142,7 @@ def inverse_transform(self, X):
     >>> bool((restored[:, 2:] == 0).all())
     True
     """
+    _reject_non_numeric(X)
     return SelectorMixin.inverse_transform(self, X)
 
 

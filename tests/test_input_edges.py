@@ -393,7 +393,7 @@ def test_numbers_in_an_object_column_of_a_frame_are_numbers(data):
     np.testing.assert_array_equal(selector.feature_importances_, expected)
     with pytest.raises(ValueError, match=r"non-numeric columns \['b'\]"):
         CancelOutSelector(**FAST).fit(as_objects.assign(b="x"), y)
-    with pytest.raises(ValueError, match="column 'a' contains pandas.NA"):
+    with pytest.raises(ValueError, match="column 'a' contains missing values"):
         CancelOutSelector(**FAST).fit(as_objects.assign(a=[pd.NA, *X[1:, 0]]), y)
 
 
@@ -621,7 +621,7 @@ def test_missing_numbers_and_huge_integers_in_an_object_column(data):
     X, y = data
     frame = pd.DataFrame(X, columns=list("abcde")).astype({"a": object})
     frame.loc[3, "a"] = None  # was called non-numeric, with encoder advice
-    with pytest.raises(ValueError, match="NaN"):
+    with pytest.raises(ValueError, match=r"column 'a' contains missing values"):
         CancelOutSelector(**FAST).fit(frame, y)
     frame.loc[3, "a"] = 10**400  # was a bare OverflowError
     with pytest.raises(ValueError, match="too large for float64"):
@@ -634,3 +634,24 @@ def test_sample_weight_that_is_not_numbers_is_refused(data):
         CancelOutSelector(**FAST).fit(X, y, sample_weight=["a"] * len(X))
     with pytest.raises(ValueError, match="sample_weight must hold real numbers"):
         CancelOutSelector(**FAST).fit(X, y, sample_weight=np.ones(len(X)) + 1j)
+
+
+@pytest.mark.parametrize(
+    "make_X, match",
+    [
+        (lambda X: X.astype(str), "X holds strings"),
+        (lambda X: np.full(X.shape, None, dtype=object), "missing values"),
+        (lambda X: X.astype("datetime64[s]"), "dates or durations"),
+    ],
+)
+def test_transform_checks_what_x_holds_as_fit_does(data, make_X, match):
+    # transform passed strings, None and dates through.
+    X, y = data
+    selector = CancelOutSelector(max_features=2, **FAST).fit(X, y)
+    with pytest.raises(ValueError, match=match):
+        selector.transform(make_X(X))
+    with pytest.raises(ValueError, match=match):
+        selector.inverse_transform(make_X(X[:, :2]))
+    np.testing.assert_array_equal(
+        selector.transform(X.astype(object)), selector.transform(X)
+    )
