@@ -45,6 +45,11 @@ def _feature_names(selector, feature_names, n_features):
         # Same fallback as sklearn's get_feature_names_out.
         return np.asarray([f"x{i}" for i in range(n_features)], dtype=object)
     feature_names = np.asarray(feature_names, dtype=object)
+    if feature_names.ndim != 1:
+        raise ValueError(
+            f"feature_names has shape {feature_names.shape}; pass a flat list "
+            f"of {n_features} names, one per feature."
+        )
     if feature_names.shape != (n_features,):
         raise ValueError(
             f"feature_names has {feature_names.size} entries but the selector "

@@ -57,6 +57,10 @@ _training = LazyModule("skcancelout._training")
 
 
 _IMPORTANCE_TYPES = ("combined", "gate", "gate_weight")
+
+# Largest magnitude of the float settings that training multiplies in float32
+# (whose range ends near 3.4e38): beyond it torch cannot even hold them.
+_LARGEST = 1e30
 _TASK_OPTIONS = ("auto", "classification", "regression")
 
 
@@ -440,12 +444,12 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         ],
         "n_estimators": [Interval(numbers.Integral, 1, None, closed="left")],
         "gate_activation": [StrOptions(set(GATE_ACTIVATIONS))],
-        "gate_init": [Interval(numbers.Real, None, None, closed="neither")],
+        "gate_init": [Interval(numbers.Real, -_LARGEST, _LARGEST, closed="both")],
         "penalty": [StrOptions(set(PENALTIES))],
-        "alpha": [Interval(numbers.Real, 0, None, closed="left")],
-        "beta": [Interval(numbers.Real, 0, None, closed="left")],
-        "weight_decay": [Interval(numbers.Real, 0, None, closed="left")],
-        "first_layer_decay": [Interval(numbers.Real, 0, None, closed="left")],
+        "alpha": [Interval(numbers.Real, 0, _LARGEST, closed="both")],
+        "beta": [Interval(numbers.Real, 0, _LARGEST, closed="both")],
+        "weight_decay": [Interval(numbers.Real, 0, _LARGEST, closed="both")],
+        "first_layer_decay": [Interval(numbers.Real, 0, _LARGEST, closed="both")],
         "feature_dropout": [
             Interval(numbers.Real, 0, 1, closed="left"),
             StrOptions({"auto"}),
@@ -461,7 +465,7 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
             callable,
             None,
         ],
-        "learning_rate_init": [Interval(numbers.Real, 0, None, closed="neither")],
+        "learning_rate_init": [Interval(numbers.Real, 0, _LARGEST, closed="right")],
         "batch_size": [
             Interval(numbers.Integral, 1, None, closed="left"),
             StrOptions({"auto"}),
@@ -599,11 +603,14 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         self.mean_, self.scale_ = self._stats.mean, self._stats.scale
         self.n_samples_seen_ = X.shape[0]
         weight = _checked_weight(sample_weight, X)
+        if weight is not None:  # before y's statistics over these rows warn
+            _check_two_rows(np.count_nonzero(weight))
         target = self._encode_target(y, fitting=True, whole=True, weight=weight)
         # After _encode_target: class_weight needs the task of this y.
         sample_weight = self._sample_weights(y, weight)
         data, shift, scale = self._training_data(X, target, sample_weight, device)
         data, kept = _positive_weight_rows(data)
+        _check_two_rows(data.n_samples)
         if kept is not None and y is not None:
             y = y[kept]
             if self._task in ("binary", "multiclass") and np.unique(y).size < 2:
@@ -1507,6 +1514,16 @@ def _as_weight_tensor(weight):
     tiny = np.finfo(np.float32).tiny
     weight = np.where(weight > 0, np.maximum(weight, tiny), 0.0)
     return torch.as_tensor(weight, dtype=torch.float32)
+
+
+def _check_two_rows(n_rows):
+    """Refuse a fit on fewer than two rows of positive weight: as for X itself,
+    one row says nothing about how the features vary."""
+    if n_rows < 2:
+        raise ValueError(
+            "Only one row has positive weight (sample_weight times "
+            "class_weight); fit needs at least two."
+        )
 
 
 def _positive_weight_rows(data):

@@ -219,6 +219,12 @@ def test_classes_with_a_missing_label_are_refused(data, classes):
     [
         (dict(device="xpu"), "not supported; use 'cpu'"),
         (dict(n_jobs=True), "n_jobs must be None or a non-zero int"),
+        # Beyond float32: torch failed with "cannot be converted to type
+        # float without overflow", or the fit was called diverging.
+        (dict(gate_init=1e39), "'gate_init' parameter .* range"),
+        (dict(beta=1e300), "'beta' parameter .* range"),
+        (dict(alpha=1e39), "'alpha' parameter .* range"),
+        (dict(first_layer_decay=1e38), "'first_layer_decay' parameter .* range"),
     ],
 )
 def test_parameters_that_cannot_work_are_refused_before_training(data, params, match):
@@ -655,3 +661,17 @@ def test_transform_checks_what_x_holds_as_fit_does(data, make_X, match):
     np.testing.assert_array_equal(
         selector.transform(X.astype(object)), selector.transform(X)
     )
+
+
+@pytest.mark.parametrize("target", ["none", "multilabel", "regression"])
+def test_weights_that_leave_one_row_are_refused(data, target):
+    # Unsupervised and multilabel fits trained on that one row silently.
+    X, y = data
+    targets = {
+        "none": None,
+        "multilabel": np.c_[y, 1 - y],
+        "regression": X[:, 0] + X[:, 1],
+    }
+    weight = np.r_[1.0, np.zeros(len(X) - 1)]
+    with pytest.raises(ValueError, match="Only one row has positive weight"):
+        CancelOutSelector(**FAST).fit(X, targets[target], sample_weight=weight)

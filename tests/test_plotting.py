@@ -131,6 +131,11 @@ def test_plot_importances_rejects_bad_top(selector, top):
 def test_plot_importances_rejects_wrong_number_of_names(selector):
     with pytest.raises(ValueError, match="one name per feature"):
         plot_importances(selector, feature_names=["a", "b"])
+    # A nested list of the right number of names: the message said "6
+    # entries but fitted on 6 features".
+    names = [list("abcdef")[: selector.n_features_in_]]
+    with pytest.raises(ValueError, match=r"shape \(1, \d+\); pass a flat list"):
+        plot_importances(selector, feature_names=names)
 
 
 def test_plot_gate_history_one_line_per_feature(selector):
