@@ -23,7 +23,7 @@ from sklearn.metrics import check_scoring, get_scorer_names
 from sklearn.model_selection import check_cv
 from sklearn.multiclass import OneVsRestClassifier
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
+from sklearn.preprocessing import MaxAbsScaler, StandardScaler
 from sklearn.utils import Bunch
 from sklearn.utils._param_validation import (
     HasMethods,
@@ -129,6 +129,24 @@ def _is_one_shot(cv):
         return False
 
 
+# Beyond this, squares of a continuous y overflow float64 in the default
+# estimator (ridge) and scoring (R²).
+_LARGEST_DEFAULT_Y = 1e150
+
+
+def _check_default_scale(y, task):
+    """Refuse a continuous y that the default estimator and R² cannot score."""
+    if task != "regression":
+        return
+    largest = np.max(np.abs(y))
+    if largest > _LARGEST_DEFAULT_Y:
+        raise ValueError(
+            f"y reaches {largest:.3g}, beyond what the default estimator and "
+            f"R² scoring can square in float64 (about {_LARGEST_DEFAULT_Y:g}); "
+            "rescale y, or pass an estimator and scoring that handle it."
+        )
+
+
 def _one_standard_error_choice(scores):
     """Index of the smallest size scoring within one standard error of the best.
 
@@ -180,7 +198,8 @@ class CancelOutSelectorCV(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
         ``LogisticRegression`` when `y` holds class labels (one per label,
         through ``OneVsRestClassifier``, for a multilabel indicator `y`), and
         by ``RidgeCV`` for real values (the scaler does not center a sparse
-        X). Pass the model you will use after the selection,
+        X; a ``MaxAbsScaler`` before it keeps columns beyond 1e154 from
+        overflowing). Pass the model you will use after the selection,
         since the best number of features depends on it.
 
     n_features_grid : array-like of int, default=None
@@ -392,14 +411,16 @@ class CancelOutSelectorCV(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
         X, y = validate_data(
             self, X, y, accept_sparse="csr", ensure_min_samples=2, multi_output=True
         )
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = y.ravel()  # one column, as the selector reads it
         routed = self._route_params(params)
         selector = self._make_selector()
         # The selector's own reading of y (its ``task`` parameter, and a float
         # y of many whole numbers is continuous), so the default estimator,
-        # the folds and the selector agree on what y is.
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)  # the fits warn again
-            task = _task_of(y, getattr(selector, "task", "auto"))
+        # the folds and the selector agree on what y is. Its warning that
+        # integers look like counts is shown here: with one class per value
+        # the stratified folds may fail before any fit.
+        task = _task_of(y, getattr(selector, "task", "auto"))
         labels = np.unique(y) if task in ("binary", "multiclass") else None
         if labels is not None and labels.size < 2:
             raise ValueError(
@@ -408,23 +429,34 @@ class CancelOutSelectorCV(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
                 "two classes. For unsupervised selection, fit a "
                 "CancelOutSelector on X alone: CancelOutSelector().fit(X)."
             )
+        if self.estimator is None and self.scoring is None:
+            _check_default_scale(y, task)
         estimator = self._make_estimator(task, sp.issparse(X))
         scorer = check_scoring(estimator, self.scoring)
         grid = self._make_grid(X.shape[1])
         cv = check_cv(self.cv, y, classifier=task in _CLASSIFICATION_TASKS)
 
-        folds = Parallel(n_jobs=self.n_jobs, verbose=self.verbose)(
-            delayed(_fit_and_score_fold)(
-                clone(selector), estimator, X, y, train, test, grid, scorer, routed
-            )
-            for train, test in cv.split(X, y, **routed.splitter.split)
-        )
-        if not folds:
+        splits = list(cv.split(X, y, **routed.splitter.split))
+        if not splits:
             raise ValueError(
                 f"cv={self.cv!r} gave no train/test splits; pass a number of "
                 "folds, a splitter or a non-empty list of (train, test) pairs."
             )
+        folds = Parallel(n_jobs=self.n_jobs, verbose=self.verbose)(
+            delayed(_fit_and_score_fold)(
+                clone(selector), estimator, X, y, train, test, grid, scorer, routed
+            )
+            for train, test in splits
+        )
         scores = np.array([fold_scores for fold_scores, _ in folds])
+        smallest = min(len(test) for _, test in splits)
+        if np.all(np.isnan(scores)) and smallest < 2:
+            raise ValueError(
+                f"Every cross-validation score is NaN: cv={self.cv!r} leaves "
+                f"{smallest} row in a test fold, too few for a score such as "
+                "R² or ROC AUC; use fewer folds, more rows, or a scoring that "
+                "one row can give."
+            )
         self.n_features_ = int(grid[_one_standard_error_choice(scores)])
 
         self.selector_ = clone(selector).fit(X, y, **routed.selector.fit)
@@ -451,7 +483,12 @@ class CancelOutSelectorCV(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
         else:
             model = RidgeCV()
         # Centering would densify a sparse X; the models fit an intercept.
-        return make_pipeline(StandardScaler(with_mean=not sparse), model)
+        # MaxAbsScaler first (it only divides), so that columns beyond 1e154
+        # do not overflow StandardScaler's squares; the two give the same
+        # columns as StandardScaler alone up to rounding.
+        return make_pipeline(
+            MaxAbsScaler(), StandardScaler(with_mean=not sparse), model
+        )
 
     def _make_grid(self, n_features):
         if self.n_features_grid is not None:

@@ -383,3 +383,53 @@ def test_one_class_gets_advice_the_search_can_follow():
     advice = r"single class.*CancelOutSelector\(\)\.fit\(X\)"
     with pytest.raises(ValueError, match=advice):
         search.fit(X, np.zeros(40, dtype=int))
+
+
+def test_columns_beyond_1e154_do_not_break_the_default_estimator():
+    # StandardScaler's squares overflowed: every size scored at chance
+    # (1e160) or the model saw NaN (1e200), while the selector ranked the
+    # column first.
+    X, y = make_data("classification")
+    scaled = X.copy()
+    scaled[:, 1] *= 1e200  # an informative column
+    plain = CancelOutSelectorCV(selector=fast_selector(), cv=3).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        search = CancelOutSelectorCV(selector=fast_selector(), cv=3).fit(scaled, y)
+    assert_allclose(
+        search.cv_results_["mean_test_score"], plain.cv_results_["mean_test_score"]
+    )
+
+
+def test_a_huge_continuous_y_is_refused_before_the_default_scoring_overflows():
+    X, y = make_data("regression")
+    search = CancelOutSelectorCV(selector=fast_selector(), cv=3)
+    with pytest.raises(ValueError, match="rescale y"):
+        search.fit(X, y * 1e160)
+
+
+def test_a_one_column_y_is_read_as_one_target():
+    # Every fold's estimator warned DataConversionWarning.
+    X, y = make_data("classification")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        column = CancelOutSelectorCV(selector=fast_selector(), cv=3).fit(X, y[:, None])
+    flat = CancelOutSelectorCV(selector=fast_selector(), cv=3).fit(X, y)
+    assert_array_equal(column.get_support(), flat.get_support())
+
+
+def test_test_folds_of_one_row_are_named_when_every_score_fails():
+    X, y = make_data("regression")
+    search = CancelOutSelectorCV(selector=fast_selector(), cv=5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # R² warns on each one-row fold
+        with pytest.raises(ValueError, match="leaves 1 row in a test fold"):
+            search.fit(X[:5], y[:5])
+
+
+def test_integers_that_look_like_counts_are_flagged_before_the_folds_fail():
+    X, _ = make_data("classification", n_samples=60)
+    search = CancelOutSelectorCV(selector=fast_selector(), cv=3)
+    with pytest.warns(UserWarning, match="pass task='regression'"):
+        with pytest.raises(ValueError, match="n_splits=3"):
+            search.fit(X, np.arange(60))
