@@ -60,13 +60,24 @@ def _kv_table(title, mapping):
 
 
 def _scaling_table(points):
-    lines = ["| size | skcancelout s | random forest s | ratio |", "|---|---|---|---|"]
+    """Fit times over sizes; with the epochs each default fit ran (it stops
+    when its loss stalls) and the time per epoch, where recorded."""
+    epochs = all("skcancelout_epochs" in p for p in points)
+    extra = " skcancelout epochs | s per epoch |" if epochs else ""
+    lines = [
+        f"| size | skcancelout s | random forest s | ratio |{extra}",
+        "|---|---|---|---|" + ("---|---|" if epochs else ""),
+    ]
     for p in points:
         ratio = p["skcancelout"] / p["random_forest"]
-        lines.append(
+        line = (
             f"| {p['size']} | {p['skcancelout']:.2f} | {p['random_forest']:.2f} "
             f"| {ratio:.2f} |"
         )
+        if epochs:
+            n_epochs = p["skcancelout_epochs"]
+            line += f" {n_epochs} | {p['skcancelout'] / n_epochs:.4f} |"
+        lines.append(line)
     return lines
 
 
@@ -87,6 +98,9 @@ def markdown(results):
     ]
     if meta["skipped"]:
         lines += [f"Skipped methods: {meta['skipped']}."]
+    if meta.get("peer_settings"):
+        lines += ["", "Settings of the neural peers:", ""]
+        lines += [f"- {name}: {text}" for name, text in meta["peer_settings"].items()]
     summary, tasks, methods = results["summary"], meta["tasks"], meta["methods"]
     for title, key, digits in TABLES:
         lines += ["", f"## {title}", ""] + _table(summary, tasks, methods, key, digits)

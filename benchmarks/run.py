@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import metrics, quality, report, speed
+from . import metrics, peers, quality, report, speed
 from .peers import CHEAP, METHODS, available
 from .tasks import BREAST_CANCER_REFERENCE, TASKS
 
@@ -25,6 +25,13 @@ def parse_args(argv):
     parser.add_argument("--tasks", nargs="+", choices=list(TASKS))
     parser.add_argument("--methods", nargs="+", choices=list(METHODS))
     parser.add_argument("--seeds", type=int, help="number of seeds (0..N-1)")
+    parser.add_argument(
+        "--first-seed",
+        type=int,
+        default=0,
+        help="first data seed (default 0): e.g. 5 with --seeds 5 runs seeds "
+        "5-9, which no default was tuned on",
+    )
     parser.add_argument("--no-speed", action="store_true", help="skip speed section")
     parser.add_argument(
         "--torch-threads",
@@ -55,7 +62,8 @@ def plan(args):
     """Tasks, methods, seeds and data scale for this run."""
     tasks = args.tasks or (list(SMOKE_TASKS) if args.smoke else list(TASKS))
     methods = args.methods or (list(CHEAP) if args.smoke else list(METHODS))
-    seeds = list(range(args.seeds or (2 if args.smoke else 5)))
+    n_seeds = args.seeds or (2 if args.smoke else 5)
+    seeds = list(range(args.first_seed, args.first_seed + n_seeds))
     return tasks, methods, seeds, (0.2 if args.smoke else 1.0)
 
 
@@ -147,6 +155,9 @@ def main(argv=None):
             "skipped": skipped,
             "torch_threads": args.torch_threads,
             "reference": BREAST_CANCER_REFERENCE,
+            "peer_settings": {
+                name: text for name, text in peers.settings().items() if name in methods
+            },
         },
         "records": records,
         "summary": quality.summarize(records),

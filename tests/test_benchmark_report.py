@@ -59,3 +59,24 @@ def test_a_run_without_speed_links_only_its_own_figure(tmp_path):
         r"!\[[^\]]*\]\(([^)]+)\)", (tmp_path / "results.md").read_text()
     )
     assert linked == ["hit_at_k.png"]
+
+
+def test_scaling_tables_show_epochs_and_time_per_epoch_when_recorded():
+    # Default fits stop when the loss stalls, so a size's time alone mixes
+    # size with training length.
+    results = _results()
+    speed = results["speed"]
+    speed["time_vs_d"] = [dict(point) for point in speed["time_vs_d"]]
+    for point, epochs in zip(results["speed"]["time_vs_n"], (100, 50), strict=True):
+        point["skcancelout_epochs"] = epochs
+    text = report.markdown(results)
+    assert "| 1 | 0.10 | 0.20 | 0.50 | 100 | 0.0010 |" in text
+    assert "| 10 | 1.00 | 2.00 | 0.50 | 50 | 0.0200 |" in text
+    # A series recorded without epochs keeps the old table.
+    assert "| 1 | 0.10 | 0.20 | 0.50 |\n" in text
+
+
+def test_the_report_names_the_neural_peers_settings():
+    results = _results()
+    results["meta"]["peer_settings"] = {"stg": "lam=0.1 (package default)"}
+    assert "- stg: lam=0.1 (package default)" in report.markdown(results)
