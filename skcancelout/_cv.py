@@ -129,6 +129,25 @@ def _is_one_shot(cv):
         return False
 
 
+def _check_fold_indices(train, test, n_samples):
+    """Refuse a (train, test) pair that is neither integer rows of X nor a
+    mask of them (a list of splits written by hand), before a fold fails
+    with a bare IndexError."""
+    for name, rows in (("train", train), ("test", test)):
+        rows = np.asarray(rows)
+        if rows.dtype.kind == "b" and rows.shape == (n_samples,):
+            continue  # a mask of rows
+        if rows.size and (
+            rows.dtype.kind not in "iu"
+            or rows.min() < -n_samples
+            or rows.max() >= n_samples
+        ):
+            raise ValueError(
+                f"cv gave {name} rows that are not integer row numbers of X "
+                f"(0 to {n_samples - 1}); e.g. {rows.ravel()[:5].tolist()}."
+            )
+
+
 # Beyond this, squares of a continuous y overflow float64 in the default
 # estimator (ridge) and scoring (R²).
 _LARGEST_DEFAULT_Y = 1e150
@@ -442,6 +461,8 @@ class CancelOutSelectorCV(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
                 f"cv={self.cv!r} gave no train/test splits; pass a number of "
                 "folds, a splitter or a non-empty list of (train, test) pairs."
             )
+        for train, test in splits:
+            _check_fold_indices(train, test, X.shape[0])
         folds = Parallel(n_jobs=self.n_jobs, verbose=self.verbose)(
             delayed(_fit_and_score_fold)(
                 clone(selector), estimator, X, y, train, test, grid, scorer, routed

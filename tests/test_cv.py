@@ -433,3 +433,12 @@ def test_integers_that_look_like_counts_are_flagged_before_the_folds_fail():
     with pytest.warns(UserWarning, match="pass task='regression'"):
         with pytest.raises(ValueError, match="n_splits=3"):
             search.fit(X, np.arange(60))
+
+
+@pytest.mark.parametrize("test_rows", [[0, 1, 500], [0.0, 1.0, 2.0]])
+def test_hand_written_splits_with_wrong_rows_are_refused(test_rows):
+    # A fold failed with a bare IndexError.
+    X, y = make_data("regression")
+    cv = [(np.arange(10, 240), np.array(test_rows))]
+    with pytest.raises(ValueError, match="not integer row numbers of X"):
+        CancelOutSelectorCV(selector=fast_selector(), cv=cv).fit(X, y)
