@@ -725,6 +725,7 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
             )
         if not first:
             self._check_stream_gates()
+            self._check_stream_task(classes)
         if first or self._new_max_features_callable():
             self._set_max_features(X_given)
         if first:
@@ -732,8 +733,6 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         else:
             generator = torch.Generator()
             generator.set_state(torch.from_numpy(self._rng_state.copy()))
-        if not first:
-            self._check_stream_task(classes)
         if not first and classes is not None and hasattr(self, "classes_"):
             given = _checked_classes(classes)
             if not np.array_equal(given, self.classes_):
@@ -1415,16 +1414,14 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         return self._max_features()
 
     def _max_features(self):
-        value = self.max_features
-        if not callable(value):
-            return value
-        fitted = getattr(self, "_max_features_callable", (None, None))
-        if fitted[0] is not value:
+        if not callable(self.max_features):
+            return self.max_features
+        if self._new_max_features_callable():
             raise ValueError(
                 "max_features was set to a new callable after fit; a callable "
                 "is evaluated on the training X, so refit the selector."
             )
-        return fitted[1]
+        return self._max_features_callable[1]
 
     def _check_fitted_settings(self):
         """Fitted, and ``threshold`` and ``max_features`` valid as they are now.
