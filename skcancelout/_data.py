@@ -66,11 +66,6 @@ class ColumnStats:
         column is constant its largest absolute value (so it maps to +-1)."""
         return self.absmax * self.scaled_std
 
-    @property
-    def std(self):
-        """Standard deviation of each column, 0 where constant."""
-        return np.where(self.constant, 0.0, self.scale)
-
     def columns(self, index):
         """The statistics of the columns ``index`` only."""
         return ColumnStats(

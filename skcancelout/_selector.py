@@ -2,11 +2,11 @@
 
 import math
 import numbers
-import os
 import warnings
 from contextlib import contextmanager
 from functools import partial, wraps
 
+import joblib
 import numpy as np
 import scipy.sparse as sp
 from sklearn import get_config
@@ -310,8 +310,10 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         bitwise identical refits on the same machine with the same thread
         count (``n_jobs``); another thread count or CPU splits the products
         differently, and the rounding can then swap borderline features
-        (see the user guide). Global NumPy and torch generators are never
-        used.
+        (see the user guide). None draws the seeds from NumPy's global
+        generator, as scikit-learn's estimators do: after
+        ``np.random.seed(0)`` the fits repeat, and each fit moves the global
+        stream on. torch's global generator is never used.
     verbose : int, default=0
         ``0`` prints nothing; ``1`` prints one line per epoch with the loss,
         the validation loss and the mean number of open gates (sigmoid
@@ -329,8 +331,10 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         (``torch.get_num_threads()``, which follows ``OMP_NUM_THREADS`` and
         ``torch.set_num_threads``, and is each worker's share of the cores
         inside joblib workers such as those of ``GridSearchCV(n_jobs=2)``),
-        so parallel searches do not oversubscribe the cores. -1 uses all
-        cores.
+        so parallel searches do not oversubscribe the cores. A positive
+        value is capped at the CPUs this process may use
+        (``joblib.cpu_count()``, which follows CPU affinity and container
+        limits); -1 uses all of those.
 
     Attributes
     ----------
@@ -835,7 +839,9 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
 
     def _random_sources(self):
         """NumPy generator for splits and a local torch generator for training."""
-        rng = _check_random_state(self.random_state)
+        # None draws from NumPy's global generator, as scikit-learn's
+        # estimators do, so np.random.seed makes such fits repeatable.
+        rng = check_random_state(self.random_state)
         return rng, torch.Generator().manual_seed(int(rng.randint(2**31 - 1)))
 
     # ---------------------------------------------------------- validation
@@ -934,6 +940,10 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
                     f"max_features(X) must return a non-negative int, got {value!r}."
                 )
             self._max_features_callable = (max_features, int(value))
+        else:
+            # A value from an earlier fit's X would pass for this fit's if
+            # the same callable were set again.
+            self.__dict__.pop("_max_features_callable", None)
 
     def _torch_device(self):
         try:
@@ -992,7 +1002,8 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
             if fitting:
                 # fit's y is all there is; a stream's first batch may lack
                 # the rare value of every label.
-                if whole and not np.ptp(y, axis=0).any():
+                weighted = y if weight is None else y[weight > 0]
+                if whole and not np.ptp(weighted, axis=0).any():
                     raise ValueError(
                         "Every label column of y is constant (each label is "
                         "all 0 or all 1), so there is nothing to learn; "
@@ -1251,7 +1262,9 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
 
         Both are restored afterwards (see ``_training.flush_denormals``).
         """
-        cores = os.cpu_count() or 1
+        # The CPUs this process may use: joblib counts CPU affinity and
+        # container quotas, which os.cpu_count() does not.
+        cores = joblib.cpu_count()
         before = torch.get_num_threads()
         if self.n_jobs is None:
             # Small steps lose more to thread hand-offs than they gain; large
@@ -1492,14 +1505,6 @@ def batch_rows(batch_size, n_samples):
         # About 8 steps per epoch on small data, at most 256 rows a step.
         batch_size = min(256, max(32, n_samples // 8))
     return min(batch_size, n_samples)
-
-
-def _check_random_state(random_state):
-    # check_random_state(None) is NumPy's global generator; drawing from it
-    # would move the caller's np.random stream, so None gets fresh entropy.
-    if random_state is None:
-        return np.random.RandomState()
-    return check_random_state(random_state)
 
 
 def _as_weight_tensor(weight):

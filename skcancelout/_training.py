@@ -24,7 +24,6 @@ from ._layer import gate_values_backward, penalty_with_grad
 from ._network import SparseRows, _uniform, body_backward, body_forward
 from ._stack import user_stacklevel
 
-TASKS = ("binary", "multiclass", "regression", "multilabel", "reconstruction")
 # Share of the entries of X hidden from the autoencoder in each batch. The
 # network must predict them from the other columns, so a feature's gate pays
 # off only when it carries information shared with other columns; a plain
@@ -732,7 +731,6 @@ class LoopResult:
         # Gate times first-layer weight norm per net early in training: after
         # the first epoch that brings the step count to EARLY_STEPS.
         self.early_importance = None
-        self.interrupted = False
         self.backoffs = 0
         # The learning rate's back-off factor at the end (see fit_loop).
         self.lr_factor = 1.0
@@ -755,7 +753,10 @@ def fit_loop(model, optimizer, data, settings, generator, validation=None):
     result = LoopResult()
     result.lr_factor = settings.lr_factor
     steps_per_epoch = -(-data.n_samples // settings.batch_size)
-    best_score, best_state, stall = np.inf, None, 0
+    best_score, stall = np.inf, 0
+    # With a validation split: the best epoch's model and optimizer state
+    # (a later partial_fit goes on from both).
+    best = None
     # The best validation loss seen (best_score moves only by more than tol).
     best_validation = np.inf
     good = _Checkpoint(model, optimizer)
@@ -811,21 +812,23 @@ def fit_loop(model, optimizer, data, settings, generator, validation=None):
                 stall += 1
             if validation is not None and score < best_validation:
                 best_validation = score
-                best_state = _copy_into(best_state, model.state_dict())
+                if best is None:
+                    best = _Checkpoint(model, optimizer)
+                else:
+                    best.save(model, optimizer)
             if stall >= settings.n_iter_no_change:
                 break
     except KeyboardInterrupt:
-        result.interrupted = True
         warnings.warn(
             f"Training interrupted after {result.n_iter} epochs; keeping the "
             "best state reached so far.",
             RuntimeWarning,
             stacklevel=user_stacklevel(),
         )
-        if best_state is None:
+        if best is None:
             good.restore(model, optimizer)
-    if best_state is not None:
-        model.load_state_dict(best_state)
+    if best is not None:
+        best.restore(model, optimizer)
     return result
 
 

@@ -4,8 +4,10 @@ import hashlib
 import os
 import subprocess
 import sys
+import textwrap
 import warnings
 
+import joblib
 import numpy as np
 import pytest
 import torch
@@ -157,13 +159,13 @@ def test_torch_thread_count_and_dtype_restored(data, n_jobs):
 
 @pytest.mark.parametrize(
     "n_jobs, allowed, expected",
-    [(None, 1, 1), (None, 2, 2), (1, 2, 1), (-1, 1, os.cpu_count())],
+    [(None, 1, 1), (None, 2, 2), (1, 2, 1), (-1, 1, joblib.cpu_count())],
 )
 def test_threads_during_a_large_fit(record_on_call, n_jobs, allowed, expected):
     """n_jobs=None never takes more threads than the process allows (a
     GridSearchCV(n_jobs=2) worker on 2 cores allows one), so parallel searches do not
     oversubscribe the cores; an explicit n_jobs is obeyed."""
-    if allowed > (os.cpu_count() or 1):
+    if allowed > joblib.cpu_count():
         pytest.skip(f"needs {allowed} cores")
     rng = np.random.RandomState(0)
     X = rng.normal(size=(2048, 500)).astype(np.float32)
@@ -177,6 +179,41 @@ def test_threads_during_a_large_fit(record_on_call, n_jobs, allowed, expected):
     finally:
         torch.set_num_threads(before)
     assert seen == [expected]
+
+
+@pytest.mark.skipif(
+    not hasattr(os, "sched_setaffinity"), reason="CPU affinity is Linux-only"
+)
+def test_n_jobs_counts_only_the_cpus_the_process_may_use():
+    """Under taskset (or a container's CPU quota) os.cpu_count() still counts
+    the whole machine; n_jobs=-1 and a larger n_jobs take only the CPUs
+    this process may run on, as joblib's n_jobs do."""
+    script = textwrap.dedent(
+        """
+        import os
+        import numpy as np
+        import torch
+        from skcancelout import CancelOutSelector, _training
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+        seen = []
+        train_epoch = _training.train_epoch
+        def recording(*args, **kwargs):
+            seen.append(torch.get_num_threads())
+            return train_epoch(*args, **kwargs)
+        _training.train_epoch = recording
+        rng = np.random.RandomState(0)
+        X = rng.normal(size=(2048, 500)).astype(np.float32)
+        y = (X[:, 0] > 0).astype(int)
+        for n_jobs in (-1, 4):
+            CancelOutSelector(n_jobs=n_jobs, max_iter=1, random_state=0).fit(X, y)
+        print(seen)
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split()[-2:] == ["[1,", "1]"]
 
 
 def test_torch_thread_count_restored_when_fit_fails(data, monkeypatch):
@@ -217,11 +254,28 @@ def test_global_generators_untouched_by_fit_partial_fit_transform(data):
     torch_state = torch.random.get_rng_state()
     selector = CancelOutSelector(**FAST).fit(X, y)
     selector.partial_fit(X, y)
-    CancelOutSelector(max_iter=2, n_estimators=2).partial_fit(X, y, classes=[0, 1])
+    CancelOutSelector(**FAST).partial_fit(X, y, classes=[0, 1])
     selector.transform(X)
     after = np.random.get_state()
     assert np_state[0] == after[0] and np.array_equal(np_state[1], after[1])
     assert np_state[2:] == after[2:]
+    assert torch.equal(torch_state, torch.random.get_rng_state())
+
+
+def test_random_state_none_follows_numpys_global_seed(data):
+    # As in scikit-learn: np.random.seed makes fits with random_state=None
+    # repeat, and each such fit moves the global stream on; torch's global
+    # generator stays untouched.
+    X, y = data
+    unseeded = {k: v for k, v in FAST.items() if k != "random_state"}
+    torch_state = torch.random.get_rng_state()
+    np.random.seed(7)
+    first = CancelOutSelector(**unseeded).fit(X, y).feature_importances_
+    second = CancelOutSelector(**unseeded).fit(X, y).feature_importances_
+    np.random.seed(7)
+    again = CancelOutSelector(**unseeded).fit(X, y).feature_importances_
+    np.testing.assert_array_equal(first, again)
+    assert not np.array_equal(first, second)
     assert torch.equal(torch_state, torch.random.get_rng_state())
 
 

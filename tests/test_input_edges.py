@@ -456,6 +456,17 @@ def test_a_multilabel_y_with_only_constant_labels_is_refused(data):
     CancelOutSelector(**FAST).fit(X, Y)
 
 
+def test_multilabel_labels_constant_on_the_weighted_rows_are_refused(data):
+    X, _ = data
+    Y = np.c_[np.arange(len(X)) % 2, np.arange(len(X)) % 3 == 0].astype(int)
+    # Only rows where both labels are 0 keep a weight.
+    weight = ((Y[:, 0] == 0) & (Y[:, 1] == 0)).astype(float)
+    with pytest.raises(ValueError, match="Every label column of y is constant"):
+        CancelOutSelector(**FAST).fit(X, Y, sample_weight=weight)
+    weight[np.flatnonzero(Y[:, 0])[:5]] = 1.0  # now the first label varies
+    CancelOutSelector(**FAST).fit(X, Y, sample_weight=weight)
+
+
 def test_too_small_a_training_side_is_not_told_to_grow_the_validation_side(data):
     X, y = data
     selector = CancelOutSelector(early_stopping=True, validation_fraction=0.99, **FAST)

@@ -105,6 +105,26 @@ def test_callable_max_features(informative_classification):
         selector.get_support()
 
 
+def test_a_callable_max_features_is_not_read_from_an_earlier_fit(
+    informative_classification,
+):
+    X, y = informative_classification
+
+    def half(X):
+        return X.shape[1] // 2
+
+    selector = CancelOutSelector(max_features=half, **FAST).fit(X[:, :6], y)
+    assert selector.max_features_ == 3
+    selector.set_params(max_features=2).fit(X, y)
+    pickle.dumps(selector)  # the replaced local function is no longer held
+    # The same callable again: evaluated on no X of this fit, so refused
+    # (it was read as 3, from the first fit's six columns).
+    selector.set_params(max_features=half)
+    with pytest.raises(ValueError, match="refit"):
+        selector.get_support()
+    assert selector.fit(X, y).max_features_ == X.shape[1] // 2
+
+
 def test_bad_threshold_string(informative_classification):
     X, y = informative_classification
     # Refused before training, not after it at the first get_support.
@@ -217,7 +237,7 @@ def test_global_random_generators_untouched(informative_classification):
     np_state = np.random.get_state()
     torch_state = torch.random.get_rng_state()
     CancelOutSelector(**FAST).fit(X, y)
-    CancelOutSelector(max_iter=3, n_estimators=2).fit(X, y)
+    CancelOutSelector(max_iter=3, n_estimators=2, random_state=1).fit(X, y)
     after = np.random.get_state()
     assert np_state[0] == after[0] and np.array_equal(np_state[1], after[1])
     assert torch.equal(torch_state, torch.random.get_rng_state())
@@ -404,6 +424,30 @@ def test_early_stopping_keeps_the_epoch_of_the_lowest_validation_loss(
     gates = (1 / (1 + np.exp(-selector.gate_weights_))).mean(axis=0)
     np.testing.assert_allclose(gates, selector.gate_history_[2], rtol=1e-5)
     assert not np.allclose(gates, selector.gate_history_[3], rtol=1e-5)
+
+
+def test_early_stopping_keeps_the_optimizer_state_of_the_epoch_it_keeps(
+    informative_classification, monkeypatch
+):
+    # A partial_fit after fit goes on from the saved Adam moments; they were
+    # those of the last epoch trained, beside the weights of the best one.
+    from skcancelout import _training
+
+    X, y = informative_classification
+    losses = iter([1.0, 0.5, 0.2, 0.6, 0.6, 0.6, 0.6, 0.6])
+    monkeypatch.setattr(_training, "evaluate", lambda *args, **kwargs: next(losses))
+    rows = len(X) - int(np.ceil(0.1 * len(X)))
+    selector = CancelOutSelector(
+        n_estimators=2,
+        max_iter=8,
+        random_state=0,
+        early_stopping=True,
+        n_iter_no_change=3,
+        batch_size=rows,  # one optimizer step per epoch
+    ).fit(X, y)
+    assert selector.n_iter_ == 6
+    steps = {float(entry["step"]) for entry in selector._optim_state["state"].values()}
+    assert steps == {3.0}
 
 
 def test_a_stream_with_early_stopping_has_no_validation_curve(
