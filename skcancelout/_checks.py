@@ -9,6 +9,7 @@ import warnings
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import _check_sample_weight
 
@@ -461,3 +462,23 @@ def _balanced_class_weight(index, weight, n_classes):
     return np.divide(
         sums.sum(), n_classes * sums, out=np.zeros(n_classes), where=sums > 0
     )
+
+
+def refuse_boolean_numbers(estimator):
+    """Refuse True or False for a parameter that takes a number.
+
+    A bool is an int to Python, so scikit-learn's constraints let
+    ``max_features=True`` through as 1; only parameters that take a
+    boolean (or ``verbose``) accept one.
+    """
+    for name, constraints in estimator._parameter_constraints.items():
+        value = getattr(estimator, name)
+        if not isinstance(value, (bool, np.bool_)):
+            continue
+        if "boolean" in constraints or "verbose" in constraints:
+            continue
+        raise InvalidParameterError(
+            f"The {name!r} parameter of {type(estimator).__name__} got "
+            f"{value!r}, a boolean, which would be read as {int(value)}; pass "
+            "a value of the type its documentation gives."
+        )

@@ -50,6 +50,7 @@ from ._checks import (
     _reject_non_numeric,
     _reject_sparse_target,
     _task_of,
+    refuse_boolean_numbers,
 )
 from ._selector import CancelOutSelector, _unchanged_on_error
 from ._stack import user_stacklevel
@@ -638,6 +639,10 @@ class CancelOutSelectorCV(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
             method_mapping=MethodMapping().add(caller="fit", callee="split"),
         )
         return router
+
+    def _validate_params(self):
+        super()._validate_params()
+        refuse_boolean_numbers(self)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -1,4 +1,4 @@
-"""Input preparation: column statistics, float32 rows for torch, encoded targets.
+"""Input preparation: column statistics and float32 rows for torch.
 
 Nothing here writes to the caller's arrays. Statistics are computed in
 float64 on column-scaled chunks, so values from 1e-300 to 1e300 neither

@@ -545,7 +545,7 @@ def _sparse_sums(X, stats, weight, weighted):
     shift loses no precision. Columns stored in more than half the rows
     (where a large offset would cancel) go through the blocks of rows.
     """
-    # X is CSR (see marginal_pvalues): its indices are column numbers.
+    # X is CSR (linear_pvalues converts it): its indices are column numbers.
     stored = np.bincount(X.indices, minlength=X.shape[1])
     mostly_stored = stored > X.shape[0] / 2
     if not mostly_stored.any():

@@ -33,6 +33,7 @@ from ._checks import (
     _reject_non_numeric,
     _reject_sparse_target,
     _task_of,
+    refuse_boolean_numbers,
 )
 from ._constants import GATE_ACTIVATIONS, PENALTIES
 from ._data import ColumnStats, float32_rows
@@ -172,20 +173,19 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         penalizes their L2 norm.
     weight_decay : float, default=0.0
         L2 penalty on the network weights (not on gates or biases), added to
-        the gradient as in ``torch.optim.Adam``. It stops small networks from
-        fitting noise with irrelevant columns, which helps on small, mostly
-        additive problems (0.01 gave hit@k 0.98 on the sparse-linear
-        benchmark, against 0.84 without any decay) but hides interactions
-        such as parity or circles (hit@k falls from 1.0 to about 0.1-0.3).
-        Off by default; see "Defaults and evidence" in the user guide.
+        the gradient as in ``torch.optim.Adam``. It keeps small networks
+        from fitting noise with irrelevant columns, but it also hides
+        interactions such as parity or circles, and beside the other
+        defaults it gained nothing on the benchmark tasks; off by default
+        (see "Defaults and evidence" in the user guide).
     first_layer_decay : float, default=0.003
         Extra L2 penalty on the first-layer weights, the ones each gate
         scales (added to ``weight_decay`` there). Without it a network can
         undo a closing gate by growing that feature's weights, and the rows
         of unused features keep their random start, so gates and weights
-        disagree about what is used. The default lifts sparse-linear hit@k
-        from 0.84 to 0.96 (60 epochs) and leaves parity, circles and hastie
-        at 1.0; 0.005 and above start to hide the parity interaction.
+        disagree about what is used. Larger values start to hide
+        interactions such as parity (see "Defaults and evidence" in the
+        user guide).
     feature_dropout : float in [0, 1), pair of floats or "auto", default="auto"
         Share of the features each network trains without, drawn anew for
         every network and every optimizer step (a dropped feature reads as
@@ -197,22 +197,18 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         at ``first`` and the rest at ``second``; the stopping rule
         (``tol``, ``n_iter_no_change``) then compares only epochs of the
         same rate, since their training losses differ. It may also end a
-        fit in the first half, which then never trains at ``second``:
-        default fits of circles stopped after 27-47 of 100 epochs, breast
-        cancer in 2 of 5 seeds (35 and 44), hastie in 1 of 5 (48), and the
-        results of the benchmark are those of fits that stop so. Raise
-        ``n_iter_no_change`` to train every epoch. The dropped signal
-        adds noise to the task loss, which hurts exact regression:
-        ``"auto"`` is ``(0.1, 0.7)`` when ``fit`` learns class labels
-        (binary and multiclass), and 0 for other targets and in
-        ``partial_fit``, where it slowed the tracking of drift (a pair
-        gives ``partial_fit`` its first rate). Against no dropout, a constant
-        0.1 lifts hit@k on wine+probes from 0.86 to 0.91 and on noisy
-        classification from 0.82 to 0.93; the second half at 0.4 lifted
-        them to 0.93 and 0.95 and at 0.7 to 0.97 and 0.94 (25 fits each,
-        with the default importances), while parity, circles, hastie and
-        wide stay as they were; on sparse-linear regression dropout would
-        cost 1.00 -> 0.84 (see "Defaults and evidence" in the user guide).
+        fit in the first half, which then never trains at ``second``
+        (default fits of the circles task often do, and the benchmark's
+        results are those of fits that stop so). Raise
+        ``n_iter_no_change`` to train every epoch. The dropped signal adds
+        noise to the task loss, which hurts exact regression: ``"auto"`` is
+        ``(0.1, 0.7)`` when ``fit`` learns class labels (binary and
+        multiclass), and 0 for other targets and in ``partial_fit``, where
+        it slowed the tracking of drift (a pair gives ``partial_fit`` its
+        first rate). On the benchmark it kept
+        weak and redundant real columns above probes and noise (wine+probes,
+        noisy classification) and left the interaction tasks as they were;
+        see "Defaults and evidence" in the user guide for the numbers.
     importance_type : {"combined", "gate_weight", "gate"}, default="combined"
         ``"gate_weight"``: the gate times the norm of the feature's
         first-layer weights, i.e. how strongly the feature reaches the
@@ -254,9 +250,9 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         every copy of a useful signal open, so without the discount the
         copies share the top of the ranking: on breast cancer the top 5
         always held three of worst radius, perimeter and area (correlated at
-        0.98-0.99), and their k-NN ROC AUC was 0.941 against 0.953 with the
-        discount (reference protocol, seeds 0-4), while no development
-        task's hit@k or stability changed. None ranks every copy as
+        0.98-0.99), and scored lower on the reference's k-NN test than with
+        the discount, while no development task's hit@k or stability
+        changed (see the user guide). None ranks every copy as
         relevant, as a test of relevance should. ``partial_fit`` keeps no
         data to correlate and does not discount. The factors are in
         ``redundancy_factor_``.
@@ -287,11 +283,11 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the data, stop when its loss stops
         improving and keep the best state. With the ``"gate_weight"``
-        importance it helped on small data with near-linear targets (hit@k
-        on diabetes+probes 0.48 -> 0.58, wine+probes 0.83 -> 0.92); with
-        the default ``"combined"`` importance it no longer does (0.92 and
-        1.00 either way, stability on diabetes+probes 0.77 -> 0.73). The
-        held-out loss can be lowest after one or two epochs, before the
+        importance it helped on small data with near-linear targets; with
+        the default ``"combined"`` importance it no longer does (hit@k on
+        diabetes+probes and wine+probes the same either way, stability a
+        little lower). The held-out loss can be lowest after one or two
+        epochs, before the
         gates of noise columns have shut, and then the ranking is worse
         (see "Defaults and evidence" in the user guide).
     validation_fraction : float, default=0.1
@@ -670,7 +666,8 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         classes : array-like of shape (n_classes,), default=None
             All classes that will ever appear; required on the first call for
             classification. Later calls may pass it again, but only the same
-            classes.
+            classes. For a multilabel indicator y the labels are its
+            columns; classes may be left out or be ``[0, 1]``.
         sample_weight : array-like of shape (n_samples,), default=None
             As in :meth:`fit`, with one difference: weights count relative
             to the other rows of the same call. Each optimizer step's loss
@@ -730,6 +727,8 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         if not first:
             self._check_stream_gates()
             self._check_stream_task(classes)
+        elif first_task == "multilabel":
+            _check_multilabel_classes(classes)
         if first or self._new_max_features_callable():
             self._set_max_features(X_given)
         if first:
@@ -751,8 +750,8 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
             y, fitting=first, classes=classes, task=first_task, weight=weight
         )
         sample_weight = self._sample_weights(y, weight)
-        # Only after y and the weights passed their checks, so a rejected
-        # batch leaves the running statistics untouched.
+        # After y's and the weights' checks, so a refused batch does no work
+        # here (_unchanged_on_error restores every statistic it did touch).
         self._update_stats(X, first)
         data, shift, scale = self._training_data(X, target, sample_weight, device)
         data, _ = _positive_weight_rows(data)
@@ -815,6 +814,8 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
                 "targets, not class labels; call fit (or partial_fit on a new "
                 "selector) to start again with class labels."
             )
+        if started == "multilabel":
+            _check_multilabel_classes(classes)
         asked = self.task
         if asked == "auto" or started == "reconstruction":
             return
@@ -1150,16 +1151,25 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
             )
         return tuple(int(h) for h in sizes)
 
+    def _validate_params(self):
+        super()._validate_params()
+        refuse_boolean_numbers(self)
+        rate = self.feature_dropout
+        if isinstance(rate, (tuple, list)) and (
+            len(rate) != 2
+            or not all(
+                isinstance(r, numbers.Real) and not isinstance(r, bool) and 0 <= r < 1
+                for r in rate
+            )
+        ):
+            raise ValueError(
+                "feature_dropout as a pair must be (first, second): two "
+                "rates in [0, 1) for the first and the second half of "
+                f"max_iter epochs, got {rate!r}."
+            )
+
     def _check_parameters(self):
         """Checks _parameter_constraints cannot express; before any state changes."""
-        if isinstance(self.n_estimators, bool):
-            raise ValueError(
-                f"n_estimators must be an int >= 1, got {self.n_estimators!r}."
-            )
-        if isinstance(self.n_jobs, bool):
-            raise ValueError(
-                f"n_jobs must be None or a non-zero int, got {self.n_jobs!r}."
-            )
         if isinstance(self.threshold, str):
             # Checked now, not after training, when get_support first reads it.
             resolve_threshold(self.threshold, np.zeros(1))
@@ -1214,14 +1224,6 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         """
         rate = self.feature_dropout
         if isinstance(rate, (tuple, list)):
-            if len(rate) != 2 or not all(
-                isinstance(r, numbers.Real) and 0 <= r < 1 for r in rate
-            ):
-                raise ValueError(
-                    "feature_dropout as a pair must be (first, second): two "
-                    "rates in [0, 1) for the first and the second half of "
-                    f"max_iter epochs, got {rate!r}."
-                )
             # A stream has no halves: partial_fit uses the first rate.
             first, second = float(rate[0]), float(rate[1])
             return first if streaming else (first, second)
@@ -1516,6 +1518,21 @@ def _as_weight_tensor(weight):
     tiny = np.finfo(np.float32).tiny
     weight = np.where(weight > 0, np.maximum(weight, tiny), 0.0)
     return torch.as_tensor(weight, dtype=torch.float32)
+
+
+def _check_multilabel_classes(classes):
+    """A multilabel y's classes are its values 0 and 1 (``np.unique`` of the
+    whole indicator matrix, as scikit-learn's partial_fit takes them); its
+    labels are its columns, so any other ``classes`` is a mistake."""
+    if classes is None:
+        return
+    given = _checked_classes(classes)
+    if given.dtype.kind not in "biuf" or not np.array_equal(given, [0, 1]):
+        raise ValueError(
+            "y is a multilabel indicator matrix: its labels are its columns "
+            "and its values are 0 and 1, so classes, if passed, must be "
+            f"[0, 1] (np.unique of the whole y); got {given.tolist()[:20]}."
+        )
 
 
 def _check_two_rows(n_rows):

@@ -293,7 +293,8 @@ def test_random_state_makes_fits_reproducible(fitted):
 
 
 def test_clone_is_unfitted_and_keeps_params():
-    search = CancelOutSelectorCV(selector=fast_selector(), cv=3, n_jobs=2)
+    X, y = make_data("regression")
+    search = CancelOutSelectorCV(selector=fast_selector(), cv=3, n_jobs=2).fit(X, y)
     copy = clone(search)
     assert copy.get_params()["selector__max_iter"] == 10
     assert copy.cv == 3 and copy.n_jobs == 2

@@ -165,3 +165,19 @@ def test_masks_drawn_in_chunks_train_the_same_networks(monkeypatch):
     np.testing.assert_array_equal(
         whole, CancelOutSelector(**params).fit(X, y).gate_weights_
     )
+
+
+@pytest.mark.parametrize("rate", [(0.1,), (0.1, 0.7, 0.2), (0.1, 1.0), (True, 0.5)])
+def test_a_bad_pair_of_rates_is_refused_before_any_work(monkeypatch, rate):
+    X, labels = wine_with_probes(0)
+
+    def no_statistics(*args, **kwargs):
+        raise AssertionError("X was read before the check")
+
+    monkeypatch.setattr(CancelOutSelector, "_validate_input", no_statistics)
+    with pytest.raises(ValueError, match="feature_dropout as a pair"):
+        CancelOutSelector(feature_dropout=rate, **FAST).fit(X, labels)
+    with pytest.raises(ValueError, match="feature_dropout as a pair"):
+        CancelOutSelector(feature_dropout=rate, **FAST).partial_fit(
+            X, labels, classes=np.unique(labels)
+        )

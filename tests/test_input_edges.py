@@ -14,7 +14,7 @@ import scipy.sparse as sp
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted
 
-from skcancelout import CancelOutSelector
+from skcancelout import CancelOutSelector, CancelOutSelectorCV
 
 FAST = dict(max_iter=5, n_estimators=2, hidden_layer_sizes=(8,), random_state=0)
 
@@ -218,7 +218,15 @@ def test_classes_with_a_missing_label_are_refused(data, classes):
     "params, match",
     [
         (dict(device="xpu"), "not supported; use 'cpu'"),
-        (dict(n_jobs=True), "n_jobs must be None or a non-zero int"),
+        # A bool is an int to Python: max_features=True kept one feature.
+        (dict(n_jobs=True), "'n_jobs' parameter .* got True, a boolean"),
+        (dict(n_estimators=True), "'n_estimators' parameter .* got True"),
+        (dict(max_features=True), "'max_features' parameter .* got True"),
+        (dict(max_iter=True), "'max_iter' parameter .* got True"),
+        (dict(batch_size=True), "'batch_size' parameter .* got True"),
+        (dict(alpha=False), "'alpha' parameter .* got False"),
+        (dict(threshold=True), "'threshold' parameter .* got True"),
+        (dict(random_state=np.bool_(True)), "'random_state' parameter"),
         # Beyond float32: torch failed with "cannot be converted to type
         # float without overflow", or the fit was called diverging.
         (dict(gate_init=1e39), "'gate_init' parameter .* range"),
@@ -231,6 +239,19 @@ def test_parameters_that_cannot_work_are_refused_before_training(data, params, m
     X, y = data
     with pytest.raises(ValueError, match=match):
         CancelOutSelector(**dict(FAST, **params)).fit(X, y)
+
+
+def test_booleans_are_taken_where_a_parameter_is_a_switch(data):
+    X, y = data
+    selector = CancelOutSelector(
+        early_stopping=True, keep_gate_history=True, verbose=False, **FAST
+    ).fit(X, y)
+    # Set after fit, a boolean threshold is refused where it is read.
+    with pytest.raises(ValueError, match="'threshold' parameter .* got True"):
+        selector.set_params(threshold=True).get_support()
+    search = CancelOutSelectorCV(selector=CancelOutSelector(**FAST), step=True)
+    with pytest.raises(ValueError, match="'step' parameter .* got True"):
+        search.fit(X, y)
 
 
 def test_threshold_minus_infinity_keeps_max_features_alone(data):
@@ -476,6 +497,21 @@ def test_too_small_a_training_side_is_not_told_to_grow_the_validation_side(data)
 
 
 # ------------------------------------------------ a stream keeps its task
+def test_a_multilabel_stream_takes_only_the_values_of_y_as_classes(data):
+    X, _ = data
+    Y = np.c_[X[:, 0] > 0, X[:, 1] > 0].astype(int)
+    stream = CancelOutSelector(**FAST)
+    # Left out, or [0, 1] as np.unique(Y) gives, as scikit-learn takes it.
+    stream.partial_fit(X, Y)
+    stream.partial_fit(X, Y, classes=np.unique(Y))
+    # Anything else was accepted and ignored, on the first call and later.
+    with pytest.raises(ValueError, match="must be .0, 1."):
+        stream.partial_fit(X, Y, classes=[7, 8])
+    with pytest.raises(ValueError, match="must be .0, 1."):
+        CancelOutSelector(**FAST).partial_fit(X, Y, classes=["a", "b"])
+    assert stream.n_samples_seen_ == 2 * len(X)
+
+
 def test_a_stream_fitted_on_measurements_refuses_classes(data):
     X, y = data
     regressor = CancelOutSelector(**FAST).fit(X, X[:, 0])

@@ -7,6 +7,7 @@ import pytest
 import torch
 from sklearn.base import clone
 from sklearn.datasets import make_classification
+from sklearn.exceptions import NotFittedError
 from sklearn.feature_selection import SelectFromModel
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, cross_val_score
@@ -298,12 +299,16 @@ def test_pipeline_grid_search_and_cross_val(informative_classification):
     assert scores.mean() > 0.8
 
 
-def test_clone_keeps_parameters_and_drops_fit():
+def test_clone_keeps_parameters_and_drops_fit(informative_classification):
+    X, y = informative_classification
     selector = CancelOutSelector(
-        alpha=0.2, hidden_layer_sizes=(8, 4), threshold="median"
-    )
+        alpha=0.2, hidden_layer_sizes=(8, 4), threshold="median", **FAST
+    ).fit(X, y)
     copy = clone(selector)
     assert copy.get_params() == selector.get_params()
+    assert not hasattr(copy, "feature_importances_")
+    with pytest.raises(NotFittedError):
+        copy.transform(X)
 
 
 def test_selection_improves_downstream_model_with_many_noise_columns():
