@@ -54,6 +54,7 @@ from ._checks import (
 )
 from ._selector import CancelOutSelector, _unchanged_on_error
 from ._stack import user_stacklevel
+from ._threshold import ranking, support_mask
 
 _CLASSIFICATION_TASKS = ("binary", "multiclass", "multilabel")
 
@@ -74,17 +75,6 @@ def _default_grid(n_features, min_features):
         )
         grid.extend(np.geomspace(dense_end, n_features, n_points + 1).round())
     return np.unique(np.asarray(grid, dtype=np.intp))
-
-
-def _ranking(importances):
-    """Feature indices, most important first; ties go to the lower index."""
-    return np.argsort(-np.asarray(importances, dtype=np.float64), kind="stable")
-
-
-def _top_k_mask(importances, k):
-    mask = np.zeros(len(importances), dtype=bool)
-    mask[_ranking(importances)[:k]] = True
-    return mask
 
 
 def _importances(selector):
@@ -110,14 +100,14 @@ def _fit_and_score_fold(selector, estimator, X, y, train, test, grid, scorer, ro
     score_params = _check_method_params(X, routed.scorer.score, indices=test)
 
     selector.fit(X_train, y_train, **selector_params)
-    ranking = _ranking(_importances(selector))
+    order = ranking(_importances(selector))
 
     scores = np.empty(len(grid))
     for i, k in enumerate(grid):
-        columns = ranking[:k]
+        columns = order[:k]
         model = clone(estimator).fit(X_train[:, columns], y_train, **estimator_params)
         scores[i] = scorer(model, X_test[:, columns], y_test, **score_params)
-    return scores, ranking
+    return scores, order
 
 
 def _is_one_shot(cv):
@@ -483,7 +473,9 @@ class CancelOutSelectorCV(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
 
         self.selector_ = clone(selector).fit(X, y, **routed.selector.fit)
         self.feature_importances_ = _importances(self.selector_)
-        self.support_ = _top_k_mask(self.feature_importances_, self.n_features_)
+        self.support_ = support_mask(
+            self.feature_importances_, -np.inf, self.n_features_
+        )
         self.cv_results_ = self._cv_results(grid, scores, [r for _, r in folds])
         if self.verbose > 0:
             print(
@@ -587,10 +579,10 @@ class CancelOutSelectorCV(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
         }
         for i, fold_scores in enumerate(scores):
             results[f"split{i}_test_score"] = fold_scores
-        for i, ranking in enumerate(rankings):
-            support = np.zeros((len(grid), len(ranking)), dtype=bool)
+        for i, order in enumerate(rankings):
+            support = np.zeros((len(grid), len(order)), dtype=bool)
             for j, k in enumerate(grid):
-                support[j, ranking[:k]] = True
+                support[j, order[:k]] = True
             results[f"split{i}_support"] = support
         return results
 

@@ -7,6 +7,8 @@ matplotlib is an optional dependency, so it is imported inside each function:
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
+from ._threshold import ranking
+
 # Selected features get the first colour of the default cycle (bars) or their
 # own cycle colour (lines); everything else is drawn in one light grey, so the
 # selection reads at a glance and survives greyscale printing.
@@ -134,7 +136,7 @@ def plot_importances(selector, *, ax=None, top=None, feature_names=None):
         raise ValueError(f"top must be a positive integer or None, got {top!r}.")
 
     # Stable sort so ties keep column order, which makes plots reproducible.
-    order = np.argsort(-importances, kind="stable")[:top]
+    order = ranking(importances)[:top]
     support = np.asarray(selector.get_support(), dtype=bool)[order]
     std = getattr(selector, "feature_importances_std_", None)
     xerr = None if std is None else np.asarray(std, dtype=float)[order]

@@ -20,6 +20,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ._data import _chunks
+from ._threshold import ranking
 
 #: Most features, taken by importance, among which copies are looked for.
 N_CANDIDATES = 100
@@ -98,7 +99,7 @@ def redundancy_factors(importances, corr_of, half_correlation):
     m = min(importances.size, N_CANDIDATES)
     if m < 2:
         return factors
-    candidates = np.argsort(-importances, kind="stable")[:m]
+    candidates = ranking(importances)[:m]
     corr = np.abs(corr_of(candidates))
     values = importances[candidates]
     power = power_of(half_correlation)

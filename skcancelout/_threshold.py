@@ -42,6 +42,13 @@ def resolve_threshold(threshold, importances):
     return factor * float(_REFERENCES[text](importances))
 
 
+def ranking(importances):
+    """Feature indices, most important first; ties go to the lower index,
+    so every ranking of the package (support, plots, redundancy walk,
+    search) orders equal importances alike."""
+    return np.argsort(-np.asarray(importances, dtype=np.float64), kind="stable")
+
+
 def support_mask(importances, threshold, max_features):
     """Boolean mask: importance >= threshold, then at most ``max_features``.
 
@@ -54,6 +61,5 @@ def support_mask(importances, threshold, max_features):
         threshold = -np.inf if max_features is not None else "mean"
     mask = importances >= resolve_threshold(threshold, importances)
     if max_features is not None:
-        order = np.argsort(-importances, kind="mergesort")
-        mask[order[max_features:]] = False
+        mask[ranking(importances)[max_features:]] = False
     return mask
