@@ -88,6 +88,15 @@ def _unchanged_on_error(method):
     return run
 
 
+# Fitted state that only some tasks have: a refit on another task drops it.
+_TARGET_STATE = {
+    "classes_": ("binary", "multiclass"),
+    "_n_labels": ("multilabel",),
+    "_y_stats": ("regression",),
+    "_y_count": ("regression",),
+}
+
+
 def _parameters_checked_every_call(method):
     """Wrap ``partial_fit`` so that every call checks the parameters.
 
@@ -987,8 +996,10 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         """
         if fitting:
             self._task = _task_of(y, self.task, classes) if task is None else task
-            if self._task not in ("binary", "multiclass"):
-                self.__dict__.pop("classes_", None)  # from an earlier fit
+            # What an earlier fit on another kind of target left behind.
+            for name, tasks in _TARGET_STATE.items():
+                if self._task not in tasks:
+                    self.__dict__.pop(name, None)
         elif y is None and self._task != "reconstruction":
             raise ValueError("This selector was fitted with y; pass y again.")
         task = self._task

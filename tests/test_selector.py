@@ -405,6 +405,35 @@ def test_a_refit_drops_what_the_previous_fit_options_left(informative_classifica
     assert not hasattr(selector, "classes_")
 
 
+def _targets(X):
+    return {
+        "binary": (X[:, 0] > 0).astype(int),
+        "multiclass": np.digitize(X[:, 0], [-0.5, 0.5]),
+        "regression": 2.0 * X[:, 0],
+        "multi-output": X[:, :2].copy(),
+        "multilabel": (X[:, :2] > 0).astype(int),
+        "none": None,
+    }
+
+
+@pytest.mark.parametrize("earlier", list(_targets(np.zeros((2, 2)))))
+def test_a_refit_holds_exactly_what_a_fresh_fit_holds(earlier):
+    # Any state an earlier fit leaves behind (another task's target
+    # statistics, a callable's value, an option's curve) would be read by a
+    # later partial_fit, get_support or pickle as if this fit had made it.
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(120, 5))
+    targets = _targets(X)
+    params = dict(max_iter=3, n_estimators=2, hidden_layer_sizes=(4,), random_state=0)
+    options = dict(early_stopping=True, keep_gate_history=True, max_features=len)
+    for later, y in targets.items():
+        selector = CancelOutSelector(**params, **options).fit(X, targets[earlier])
+        selector.set_params(early_stopping=False, keep_gate_history=False)
+        selector.set_params(max_features=None).fit(X, y)
+        fresh = CancelOutSelector(**params).fit(X, y)
+        assert set(vars(selector)) == set(vars(fresh)), later
+
+
 def test_early_stopping_keeps_the_epoch_of_the_lowest_validation_loss(
     informative_classification, monkeypatch
 ):
