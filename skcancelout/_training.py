@@ -752,71 +752,29 @@ def fit_loop(model, optimizer, data, settings, generator, validation=None):
     """
     result = LoopResult()
     result.lr_factor = settings.lr_factor
-    steps_per_epoch = -(-data.n_samples // settings.batch_size)
-    best_score, stall = np.inf, 0
-    # With a validation split: the best epoch's model and optimizer state
-    # (a later partial_fit goes on from both).
-    best = None
-    # The best validation loss seen (best_score moves only by more than tol).
-    best_validation = np.inf
+    stopping = _EarlyStopping(settings, keep_best=validation is not None)
     good = _Checkpoint(model, optimizer)
     start = time.perf_counter()
     try:
         while result.n_iter < settings.max_iter:
-            for group in optimizer.param_groups:
-                group["lr"] = _learning_rate(settings, result.n_iter) * result.lr_factor
-            rate = dropout_rate(settings, result.n_iter)
+            rate = _start_epoch(optimizer, settings, result)
             previous = dropout_rate(settings, max(result.n_iter - 1, 0))
             if validation is None and rate != previous:
                 # Training losses at another dropout rate do not compare.
-                best_score, stall = np.inf, 0
+                stopping.restart()
             try:
                 loss = train_epoch(model, optimizer, data, settings, generator, rate)
             except DivergedError:
                 if result.backoffs >= settings.max_backoffs:
                     raise
-                result.backoffs += 1
-                result.lr_factor /= 2
+                _back_off(result, settings)
                 good.restore(model, optimizer)
-                # A stream's later batches start from the halved rate.
-                later = ""
-                if settings.constant_lr:
-                    later = "; later partial_fit calls keep it"
-                warnings.warn(
-                    f"The training loss {DIVERGED}; restarting the "
-                    f"epoch with the learning rate halved (now {result.lr_factor:g} x "
-                    f"learning_rate_init{later}). Pass a lower "
-                    "learning_rate_init to avoid this.",
-                    RuntimeWarning,
-                    stacklevel=user_stacklevel(),
-                )
                 continue
             good.save(model, optimizer)
-            result.n_iter += 1
-            if (result.n_iter - 1) * steps_per_epoch < EARLY_STEPS:
-                result.early_importance = _gate_weight_product(model)
-            result.loss_curve.append(loss)
-            if settings.keep_gate_history:
-                result.gate_history.append(
-                    model.gates().detach().mean(0).cpu().numpy().astype(np.float64)
-                )
-            score = loss
-            if validation is not None:
-                score = evaluate(model, validation, settings)
-                result.validation_loss_curve.append(score)
+            score = _end_epoch(model, result, loss, data, settings, validation)
             if settings.verbose:
                 _log_epoch(model, result, loss, validation, start, settings)
-            if score < best_score - settings.tol:
-                best_score, stall = score, 0
-            else:
-                stall += 1
-            if validation is not None and score < best_validation:
-                best_validation = score
-                if best is None:
-                    best = _Checkpoint(model, optimizer)
-                else:
-                    best.save(model, optimizer)
-            if stall >= settings.n_iter_no_change:
+            if stopping.update(score, model, optimizer):
                 break
     except KeyboardInterrupt:
         warnings.warn(
@@ -825,11 +783,87 @@ def fit_loop(model, optimizer, data, settings, generator, validation=None):
             RuntimeWarning,
             stacklevel=user_stacklevel(),
         )
-        if best is None:
-            good.restore(model, optimizer)
-    if best is not None:
-        best.restore(model, optimizer)
+        if stopping.best is None:
+            good.restore(model, optimizer)  # not the half-trained epoch
+    if stopping.best is not None:
+        stopping.best.restore(model, optimizer)
     return result
+
+
+def _start_epoch(optimizer, settings, result):
+    """Set the epoch's learning rate; return its feature-dropout rate."""
+    for group in optimizer.param_groups:
+        group["lr"] = _learning_rate(settings, result.n_iter) * result.lr_factor
+    return dropout_rate(settings, result.n_iter)
+
+
+def _back_off(result, settings):
+    """Halve the learning rate after a diverging epoch, with a warning."""
+    result.backoffs += 1
+    result.lr_factor /= 2
+    # A stream's later batches start from the halved rate.
+    later = "; later partial_fit calls keep it" if settings.constant_lr else ""
+    warnings.warn(
+        f"The training loss {DIVERGED}; restarting the "
+        f"epoch with the learning rate halved (now {result.lr_factor:g} x "
+        f"learning_rate_init{later}). Pass a lower "
+        "learning_rate_init to avoid this.",
+        RuntimeWarning,
+        stacklevel=user_stacklevel(),
+    )
+
+
+def _end_epoch(model, result, loss, data, settings, validation):
+    """Record a finished epoch in ``result``; return the loss to monitor."""
+    result.n_iter += 1
+    steps_per_epoch = -(-data.n_samples // settings.batch_size)
+    if (result.n_iter - 1) * steps_per_epoch < EARLY_STEPS:
+        result.early_importance = _gate_weight_product(model)
+    result.loss_curve.append(loss)
+    if settings.keep_gate_history:
+        result.gate_history.append(
+            model.gates().detach().mean(0).cpu().numpy().astype(np.float64)
+        )
+    if validation is None:
+        return loss
+    score = evaluate(model, validation, settings)
+    result.validation_loss_curve.append(score)
+    return score
+
+
+class _EarlyStopping:
+    """When to stop, and (with a validation split) the best epoch's state.
+
+    Training stops after ``n_iter_no_change`` epochs without an improvement
+    of more than ``tol``; the state kept is that of the lowest validation
+    loss, however small its lead, with the optimizer's state of the same
+    epoch (a later ``partial_fit`` goes on from both).
+    """
+
+    def __init__(self, settings, keep_best):
+        self.tol = settings.tol
+        self.patience = settings.n_iter_no_change
+        self.keep_best = keep_best
+        self.best = None  # a _Checkpoint once an epoch was kept
+        self.lowest = np.inf
+        self.restart()
+
+    def restart(self):
+        self.best_score, self.stall = np.inf, 0
+
+    def update(self, score, model, optimizer):
+        """Record an epoch's monitored loss; True when training should stop."""
+        if score < self.best_score - self.tol:
+            self.best_score, self.stall = score, 0
+        else:
+            self.stall += 1
+        if self.keep_best and score < self.lowest:
+            self.lowest = score
+            if self.best is None:
+                self.best = _Checkpoint(model, optimizer)
+            else:
+                self.best.save(model, optimizer)
+        return self.stall >= self.patience
 
 
 @torch.no_grad()
