@@ -1306,6 +1306,12 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
     def _record(
         self, model, optimizer, generator, result, append, pvalues=None, corr_of=None
     ):
+        """Set the fitted attributes from the trained networks."""
+        self._record_importances(model, result, pvalues, corr_of)
+        self._record_training_state(model, optimizer, generator, result)
+        self._record_curves(result, append)
+
+    def _record_importances(self, model, result, pvalues, corr_of):
         with torch.no_grad():
             gates = model.gates().cpu().double().numpy()
             norms = model.first_layer_norms().cpu().double().numpy()
@@ -1345,11 +1351,16 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         self.feature_importances_ = importances.mean(axis=0)
         self.feature_importances_std_ = importances.std(axis=0)
 
+    def _record_training_state(self, model, optimizer, generator, result):
+        """What a later partial_fit goes on from."""
         self._net_state, self._optim_state = _export_state(model, optimizer)
         self._gate_activation = self.gate_activation
         self._state_format = _STATE_FORMAT
         self._rng_state = generator.get_state().numpy().copy()
         self._lr_factor = result.lr_factor
+
+    def _record_curves(self, result, append):
+        """Epoch counts, loss curves and gate history; a stream appends."""
         previous = self.n_iter_ if append else 0
         self.n_iter_ = previous + result.n_iter
         history = list(self.loss_curve_) if append else []
@@ -1362,7 +1373,8 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         if self.early_stopping and not append and result.validation_loss_curve:
             self.validation_loss_curve_ = list(result.validation_loss_curve)
         if self.keep_gate_history:
-            new = np.asarray(result.gate_history).reshape(-1, gates.shape[1])
+            n_features = self.feature_importances_.shape[0]
+            new = np.asarray(result.gate_history).reshape(-1, n_features)
             if append and hasattr(self, "gate_history_"):
                 new = np.vstack([self.gate_history_, new])
             self.gate_history_ = new
