@@ -771,9 +771,11 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
             _check_same_networks(model, self._net_state)
             _load_state(model, optimizer, self._net_state, self._optim_state)
             model.set_standardization(shift, scale)
-        settings = self._settings(data.n_samples, max_iter=1, streaming=True)
         # A learning rate halved on an earlier batch stays halved.
-        settings.lr_factor = 1.0 if first else getattr(self, "_lr_factor", 1.0)
+        lr_factor = 1.0 if first else getattr(self, "_lr_factor", 1.0)
+        settings = self._settings(
+            data.n_samples, 1, streaming=True, lr_factor=lr_factor
+        )
         with self._torch_settings(self._step_work(model, settings)):
             result = self._run(model, optimizer, data, settings, generator, None)
             # A stream that changes can kill most hidden units (their ReLU
@@ -1208,9 +1210,10 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         decay[first] = self.weight_decay + self.first_layer_decay
         return _training.EnsembleAdam(model, self.learning_rate_init, decay)
 
-    def _settings(self, n_samples, max_iter, streaming=False):
+    def _settings(self, n_samples, max_iter, streaming=False, lr_factor=1.0):
         """Training settings; ``streaming`` for one ``partial_fit`` epoch."""
         return _training.TrainingSettings(
+            lr_factor=lr_factor,
             task=self._task,
             batch_size=batch_rows(self.batch_size, n_samples),
             max_iter=max_iter,
