@@ -82,6 +82,7 @@ def test_a_failed_fit_fails_the_run(fake_methods, monkeypatch):
         bench_refit.run(smoke=True)
 
 
+@pytest.mark.slow
 def test_fitting_in_several_processes_gives_the_same_numbers(monkeypatch):
     # The workers look the methods up by name in a fresh import: real ones.
     monkeypatch.setattr(bench_refit, "CHEAP", ("l1_linear", "skcancelout"))

@@ -274,6 +274,7 @@ def test_works_in_a_pipeline_and_grid_search():
     assert search.score(X, y) > 0.8
 
 
+@pytest.mark.slow
 def test_same_result_with_two_jobs(fitted):
     X, y = make_data("classification")
     parallel = CancelOutSelectorCV(selector=fast_selector(), cv=3, n_jobs=2).fit(X, y)

@@ -181,6 +181,7 @@ def test_threads_during_a_large_fit(record_on_call, n_jobs, allowed, expected):
     assert seen == [expected]
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(
     not hasattr(os, "sched_setaffinity"), reason="CPU affinity is Linux-only"
 )
@@ -321,6 +322,7 @@ def test_read_only_arrays_are_accepted_and_untouched(data, dtype):
         np.testing.assert_array_equal(array, copy)
 
 
+@pytest.mark.slow
 def test_a_first_fit_in_a_fresh_process_does_not_import_torch_dynamo():
     # torch.optim's optimizers import torch._dynamo when built: 2-3 s on the
     # first fit of every process (each joblib worker, each CLI run).

@@ -215,6 +215,7 @@ def _fuzz(case):
     check_one(*case)
 
 
+@pytest.mark.slow
 def test_any_input_fits_or_gets_advice(record_property):
     COUNTS.clear()
     _fuzz()

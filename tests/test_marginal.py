@@ -410,6 +410,7 @@ def test_when_every_column_passes_the_ones_left_out_are_still_tested():
     assert np.all(conditional[left_out] < 1e-10)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sparse", [False, True])
 def test_the_conditional_test_reads_x_in_blocks(sparse):
     # No copy of X and no rows x conditioning-columns array: on tall X the
@@ -509,6 +510,7 @@ def test_the_lines_are_the_same_for_dense_sparse_and_scaled_weights(classes):
     np.testing.assert_allclose(lines[2], lines[0], rtol=1e-6)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sparse", [False, True])
 def test_the_permutations_cost_little_memory_beside_x(sparse):
     X, y = _tall_regression(sparse)

@@ -281,6 +281,7 @@ def test_fitted_state_holds_no_torch_tensors(informative_classification):
     assert not any(torch.is_tensor(v) for v in walk(vars(selector)))
 
 
+@pytest.mark.slow
 def test_pipeline_grid_search_and_cross_val(informative_classification):
     X, y = informative_classification
     pipe = make_pipeline(CancelOutSelector(**FAST), KNeighborsClassifier())

@@ -408,6 +408,7 @@ def test_a_first_batch_of_few_whole_numbers_names_the_regression_fix():
     assert not hasattr(selector, "classes_")
 
 
+@pytest.mark.slow
 def test_wide_batches_are_read_in_blocks_of_bounded_size(monkeypatch):
     # Evaluation and the revival check read rows in blocks; at 4096 rows a
     # block of a 20000-column X would be 328 MB of float32.

@@ -184,7 +184,7 @@ def test_fit_never_writes_to_the_callers_arrays(dtype, n_samples, supervised):
     "params, message",
     [
         ({"n_jobs": 0}, "n_jobs"),
-        ({"n_estimators": True}, "n_estimators must be an int"),
+        ({"n_estimators": True}, "'n_estimators' parameter .* a boolean"),
         ({"hidden_layer_sizes": (3.5,)}, "hidden_layer_sizes must be a positive int"),
         ({"hidden_layer_sizes": ((2, 3),)}, "hidden_layer_sizes must be a positive"),
         ({"hidden_layer_sizes": (8, 0)}, "hidden_layer_sizes must be a positive"),
