@@ -214,10 +214,10 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         ``(0.1, 0.7)`` when ``fit`` learns class labels (binary and
         multiclass), and 0 for other targets and in ``partial_fit``, where
         it slowed the tracking of drift (a pair gives ``partial_fit`` its
-        first rate). On the benchmark it kept
-        weak and redundant real columns above probes and noise (wine+probes,
-        noisy classification) and left the interaction tasks as they were;
-        see "Defaults and evidence" in the user guide for the numbers.
+        first rate). On the benchmark it kept weak and redundant real
+        columns above probes and noise (wine+probes, noisy classification)
+        and left the interaction tasks as they were; see "Defaults and
+        evidence" in the user guide for the numbers.
     importance_type : {"combined", "gate_weight", "gate"}, default="combined"
         ``"gate_weight"``: the gate times the norm of the feature's
         first-layer weights, i.e. how strongly the feature reaches the
@@ -296,9 +296,8 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         the default ``"combined"`` importance it no longer does (hit@k on
         diabetes+probes and wine+probes the same either way, stability a
         little lower). The held-out loss can be lowest after one or two
-        epochs, before the
-        gates of noise columns have shut, and then the ranking is worse
-        (see "Defaults and evidence" in the user guide).
+        epochs, before the gates of noise columns have shut, and then the
+        ranking is worse (see "Defaults and evidence" in the user guide).
     validation_fraction : float, default=0.1
         Share of the data held out when ``early_stopping`` is True.
     n_iter_no_change : int, default=10
