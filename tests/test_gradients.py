@@ -9,6 +9,7 @@ from skcancelout import gate_penalty
 from skcancelout._layer import gate_values, gate_values_backward, penalty_with_grad
 from skcancelout._network import GatedEnsemble, GatedMLP
 from skcancelout._training import (
+    CLASSES_LAST_AXIS,
     LOSS_GROWTH_LIMIT,
     DivergedError,
     TrainingSettings,
@@ -104,6 +105,29 @@ def test_training_step_matches_autograd(
     assert loss == pytest.approx(float(expected_loss), rel=1e-5, abs=1e-6)
     torch.testing.assert_close(model.flat_grad, expected, rtol=1e-4, atol=1e-6)
     assert float(model.flat_grad.abs().max()) > 0
+
+
+@pytest.mark.parametrize("n_classes", [CLASSES_LAST_AXIS - 1, CLASSES_LAST_AXIS + 4])
+def test_both_softmax_layouts_give_cross_entropy_and_its_gradient(
+    monkeypatch, n_classes
+):
+    # Few classes take the softmax over a transposed copy, many over the
+    # last axis; each must be the cross-entropy, with autograd's gradient.
+    monkeypatch.setitem(N_OUTPUTS, "multiclass", n_classes)
+    for weighted in (False, True):
+        test_training_step_matches_autograd(
+            "multiclass", (5, 4), "sigmoid", "gates", weighted, False
+        )
+    output = torch.randn(
+        K, BATCH, n_classes, generator=torch.Generator().manual_seed(0)
+    )
+    target = torch.arange(BATCH) % n_classes
+    expected = torch.stack(
+        [torch.nn.functional.cross_entropy(net, target) for net in output]
+    )
+    torch.testing.assert_close(
+        task_loss("multiclass", output, target, None, None), expected
+    )
 
 
 def test_training_step_raises_before_writing_gradients():

@@ -9,6 +9,7 @@ from sklearn.feature_selection import f_classif, f_regression
 
 from benchmarks.metrics import traced_peak
 from skcancelout import CancelOutSelector
+from skcancelout import _marginal as marginal
 from skcancelout._data import ColumnStats
 from skcancelout._importance import combined
 from skcancelout._marginal import (
@@ -228,9 +229,16 @@ def test_pvalues_with_many_classes_are_those_of_the_f_test(sparse):
     assert weighted[0] < 1e-10 and np.all(weighted[1:] > 1e-4)
 
 
+@pytest.mark.parametrize("dense_labels", [True, False])
 @pytest.mark.parametrize("task", ["multiclass", "regression"])
-def test_sparse_pvalues_from_the_stored_entries_equal_the_dense_ones(task):
+def test_sparse_pvalues_from_the_stored_entries_equal_the_dense_ones(
+    task, dense_labels, monkeypatch
+):
     # Sparse X is summed over its stored entries, not densified row by row.
+    # Class labels are densified for the product unless there are too many
+    # rows x classes; both ways give the dense p-values.
+    if not dense_labels:
+        monkeypatch.setattr(marginal, "_DENSE_TARGET_ENTRIES", 0)
     rng = np.random.RandomState(0)
     X = sp.random(400, 50, density=0.05, format="csc", random_state=0).toarray()
     X[:, 3] = 1e6 + rng.normal(size=400)  # an offset, stored in every row
