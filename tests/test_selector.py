@@ -435,25 +435,33 @@ def test_a_refit_holds_exactly_what_a_fresh_fit_holds(earlier):
         assert set(vars(selector)) == set(vars(fresh)), later
 
 
+def _fit_with_validation_losses(monkeypatch, X, y, losses, **params):
+    """An early-stopping fit of 8 epochs whose validation losses are
+    ``losses``, one per epoch."""
+    from skcancelout import _training
+
+    scripted = iter(losses)
+    monkeypatch.setattr(_training, "evaluate", lambda *args, **kwargs: next(scripted))
+    return CancelOutSelector(
+        n_estimators=2, max_iter=8, random_state=0, early_stopping=True, **params
+    ).fit(X, y)
+
+
 def test_early_stopping_keeps_the_epoch_of_the_lowest_validation_loss(
     informative_classification, monkeypatch
 ):
     # The best state was replaced by any later epoch within tol of the last
     # improvement by more than tol: here epoch 4 (0.49) over epoch 3 (0.46).
-    from skcancelout import _training
-
     X, y = informative_classification
-    losses = iter([1.0, 0.5, 0.46, 0.49, 0.6, 0.6, 0.6, 0.6])
-    monkeypatch.setattr(_training, "evaluate", lambda *args, **kwargs: next(losses))
-    selector = CancelOutSelector(
-        n_estimators=2,
-        max_iter=8,
-        random_state=0,
-        early_stopping=True,
+    selector = _fit_with_validation_losses(
+        monkeypatch,
+        X,
+        y,
+        [1.0, 0.5, 0.46, 0.49, 0.6, 0.6, 0.6, 0.6],
         tol=0.05,
         n_iter_no_change=4,
         keep_gate_history=True,
-    ).fit(X, y)
+    )
     assert selector.validation_loss_curve_ == [1.0, 0.5, 0.46, 0.49, 0.6, 0.6]
     # The mean sigmoid gate of the state kept is epoch 3's, not epoch 4's.
     gates = (1 / (1 + np.exp(-selector.gate_weights_))).mean(axis=0)
@@ -466,20 +474,16 @@ def test_early_stopping_keeps_the_optimizer_state_of_the_epoch_it_keeps(
 ):
     # A partial_fit after fit goes on from the saved Adam moments; they were
     # those of the last epoch trained, beside the weights of the best one.
-    from skcancelout import _training
-
     X, y = informative_classification
-    losses = iter([1.0, 0.5, 0.2, 0.6, 0.6, 0.6, 0.6, 0.6])
-    monkeypatch.setattr(_training, "evaluate", lambda *args, **kwargs: next(losses))
     rows = len(X) - int(np.ceil(0.1 * len(X)))
-    selector = CancelOutSelector(
-        n_estimators=2,
-        max_iter=8,
-        random_state=0,
-        early_stopping=True,
+    selector = _fit_with_validation_losses(
+        monkeypatch,
+        X,
+        y,
+        [1.0, 0.5, 0.2, 0.6, 0.6, 0.6, 0.6, 0.6],
         n_iter_no_change=3,
         batch_size=rows,  # one optimizer step per epoch
-    ).fit(X, y)
+    )
     assert selector.n_iter_ == 6
     steps = {float(entry["step"]) for entry in selector._optim_state["state"].values()}
     assert steps == {3.0}
