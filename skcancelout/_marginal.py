@@ -619,9 +619,14 @@ def _linear(covariance, ss_y, ss_x, n_eff):
         return np.ones(ss_x.shape)
     r2 = np.clip(covariance**2 / (ss_x[:, None] * ss_y[None, :]), 0.0, 1.0)
     f = r2 / (1.0 - r2) * df2
-    pvalues = np.nan_to_num(st.f.sf(f, 1, df2), nan=1.0)
-    pvalues = np.where(ss_y[None, :] > 0, pvalues, 1.0)
-    return np.minimum(1.0, pvalues.shape[1] * pvalues.min(axis=1))
+    # Every target's test has the same degrees of freedom, so a column's
+    # smallest p-value is that of its largest F: one survival function per
+    # column, not per column and target. An undefined F (0 / 0) or a
+    # constant target counts as p = 1.
+    f = np.where(np.isnan(f) | (ss_y[None, :] <= 0), -np.inf, f)
+    largest = f.max(axis=1)
+    pvalues = np.where(largest > -np.inf, st.f.sf(largest, 1, df2), 1.0)
+    return np.minimum(1.0, f.shape[1] * np.nan_to_num(pvalues, nan=1.0))
 
 
 def marginal_evidence(pvalues, line=None, bonus=BONUS, ramp=RAMP):

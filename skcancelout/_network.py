@@ -25,6 +25,8 @@ _RELU_BACKWARD = torch.ops.aten.threshold_backward
 
 
 def _uniform(shape, bound, generator, dtype, device):
+    if generator is None:  # a state is loaded over it
+        return torch.empty(shape, dtype=dtype, device=device)
     out = torch.rand(shape, generator=generator, dtype=dtype)
     return ((out * 2 - 1) * bound).to(device)
 
@@ -96,8 +98,9 @@ class GatedEnsemble(nn.Module):
         Number of independent networks K.
     gate_activation : str
     gate_init : float
-    generator : torch.Generator
-        Source of all initial weights (CPU generator).
+    generator : torch.Generator or None
+        Source of all initial weights (CPU generator); None leaves the
+        weights uninitialised, for a model whose state is loaded next.
     shift, scale : torch.Tensor of shape (n_features,)
         Standardization folded into the first layer.
     device : torch.device

@@ -770,7 +770,11 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         data, shift, scale = self._training_data(X, target, sample_weight, device)
         data, _ = _positive_weight_rows(data)
 
-        model = self._build_model(X.shape[1], generator, shift, scale, device)
+        # A later call loads the saved weights: drawing initial ones would
+        # cost as much as an epoch's first layer update, for nothing.
+        model = self._build_model(
+            X.shape[1], generator if first else None, shift, scale, device
+        )
         optimizer = self._optimizer(model)
         if not first:
             _check_same_networks(model, self._net_state)

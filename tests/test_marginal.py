@@ -64,6 +64,13 @@ def test_several_targets_take_the_smallest_pvalue_times_their_number():
     each = np.column_stack([f_regression(X, Y[:, j])[1] for j in range(2)])
     expected = np.minimum(1.0, 2 * each.min(axis=1))
     np.testing.assert_allclose(_pvalues(X, Y, "regression"), expected, rtol=1e-6)
+    # A constant target tests nothing (p = 1) but still counts as a test.
+    with_constant = np.column_stack([Y, np.full(200, 3.0)])
+    np.testing.assert_allclose(
+        _pvalues(X, with_constant, "regression"),
+        np.minimum(1.0, 3 * each.min(axis=1)),
+        rtol=1e-6,
+    )
 
 
 def test_weights_count_by_effective_size_and_zero_weight_drops_a_row():

@@ -12,6 +12,7 @@ D, K = 6, 3
 
 
 def ensemble(seed=0):
+    generator = None if seed is None else torch.Generator().manual_seed(seed)
     return GatedEnsemble(
         n_features=D,
         n_outputs=2,
@@ -19,7 +20,7 @@ def ensemble(seed=0):
         n_estimators=K,
         gate_activation="sigmoid",
         gate_init=1.0,
-        generator=torch.Generator().manual_seed(seed),
+        generator=generator,
         shift=torch.zeros(D),
         scale=torch.ones(D),
         device=torch.device("cpu"),
@@ -104,3 +105,15 @@ def test_optimizer_state_round_trips():
     saved = restored.state_dict()["state"][0]
     torch.testing.assert_close(saved["exp_avg"], state["state"][0]["exp_avg"])
     assert float(saved["step"]) == 1.0
+
+
+def test_a_model_built_without_a_generator_takes_a_loaded_state_whole():
+    # partial_fit builds its networks this way before loading the saved
+    # weights, so drawing initial ones is skipped; every entry is loaded.
+    trained = ensemble(seed=3)
+    empty = ensemble(seed=None)
+    empty.load_state_dict(trained.state_dict())
+    x = torch.randn(7, D)
+    torch.testing.assert_close(empty(x), trained(x), rtol=0, atol=0)
+    for name, param in empty.named_parameters():
+        assert param.data_ptr() != trained.get_parameter(name).data_ptr()
