@@ -217,12 +217,15 @@ def _check_target_values(y, name="y"):
     if (
         values.dtype.kind == "O"
         and values.size
-        and all(isinstance(v, numbers.Real) for v in values.ravel())
+        and all(isinstance(v, _NUMBER_OBJECTS) for v in values.ravel())
     ):
         # Numbers held as Python objects (a column built from a list, an
-        # object Series): scikit-learn calls their type "unknown"; as a
-        # NumPy array, integers stay labels and floats stay values.
-        return np.asarray(values.tolist())
+        # object Series, a database's decimals): scikit-learn calls their
+        # type "unknown"; as a NumPy array, integers stay labels and other
+        # numbers (floats, decimals, fractions) become float values.
+        if all(isinstance(v, numbers.Integral) for v in values.ravel()):
+            return np.asarray(values.tolist())
+        return values.astype(np.float64)
     return _plain_integers(y)
 
 
@@ -274,7 +277,7 @@ def _reject_non_numeric(X):
         )
     if dtypes is not None:
         # Each column sorted once; the errors come in this order of kinds.
-        bad, complex_, dates, missing = [], [], [], []
+        bad, complex_, dates, missing, categories = [], [], [], [], []
         # Only the columns of a distinct non-numeric dtype are read: a frame
         # of 20 000 float columns took 0.4 s per call when each was.
         numeric_dtypes = {kind for kind in set(dtypes) if _is_numeric(kind)}
@@ -285,7 +288,9 @@ def _reject_non_numeric(X):
             if kind in numeric_dtypes:
                 continue
             column = X.iloc[:, i]
-            if column.isna().all():
+            if str(kind) == "category":
+                categories.append(str(name))
+            elif column.isna().all():
                 missing.append(str(name))
             elif not _holds_numbers(column):
                 bad.append(str(name))
@@ -302,6 +307,16 @@ def _reject_non_numeric(X):
             raise ValueError(
                 f"X has columns holding only missing values {missing}; drop "
                 "them (they carry nothing to select)."
+            )
+        if categories:
+            # Even of numbers: the categories are labels, and their order or
+            # spacing need not mean anything.
+            raise ValueError(
+                f"X has categorical columns {categories} (pandas 'category' "
+                "dtype), whose values are labels, not quantities; encode them "
+                "first, e.g. with sklearn.preprocessing.OneHotEncoder, or, "
+                "where the categories are numbers meant as quantities, pass "
+                "X.astype({column: float})."
             )
         if bad:
             raise ValueError(
@@ -444,7 +459,7 @@ def _checked_weight(sample_weight, X):
     given = np.asarray(sample_weight)
     if given.dtype.kind not in "biuf" and not (
         given.dtype.kind == "O"
-        and all(isinstance(v, numbers.Real) for v in given.ravel())
+        and all(isinstance(v, _NUMBER_OBJECTS) for v in given.ravel())
     ):
         raise ValueError(
             f"sample_weight must hold real numbers, one per row of X; got "

@@ -14,6 +14,7 @@ import scipy.sparse as sp
 from sklearn.base import (
     BaseEstimator,
     MetaEstimatorMixin,
+    TransformerMixin,
     _fit_context,
     clone,
 )
@@ -23,7 +24,7 @@ from sklearn.metrics import check_scoring, get_scorer_names
 from sklearn.model_selection import check_cv
 from sklearn.multiclass import OneVsRestClassifier
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import MaxAbsScaler, StandardScaler
+from sklearn.preprocessing import StandardScaler
 from sklearn.utils import Bunch
 from sklearn.utils._param_validation import (
     HasMethods,
@@ -38,6 +39,7 @@ from sklearn.utils.metadata_routing import (
     process_routing,
 )
 from sklearn.utils.parallel import Parallel, delayed
+from sklearn.utils.sparsefuncs import min_max_axis
 from sklearn.utils.validation import (
     _check_method_params,
     check_is_fitted,
@@ -52,6 +54,7 @@ from ._checks import (
     _task_of,
     refuse_boolean_numbers,
 )
+from ._data import divide_columns
 from ._selector import CancelOutSelector, _unchanged_on_error
 from ._stack import user_stacklevel
 from ._threshold import ranking, support_mask
@@ -89,17 +92,42 @@ def _importances(selector):
     return np.asarray(importances, dtype=np.float64)
 
 
-def _fit_and_score_fold(selector, estimator, X, y, train, test, grid, scorer, routed):
+def _fold_selector(selector, task):
+    """A clone of ``selector`` for one fold, on the task read from all of y.
+
+    With ``task="auto"`` a CancelOutSelector reads the task from the y it
+    is given: a fold's y of whole numbers could hold few enough distinct
+    values to read as class labels where all of y reads as continuous.
+    """
+    fold = clone(selector)
+    if isinstance(fold, CancelOutSelector) and fold.task == "auto":
+        fold.set_params(task="regression" if task == "regression" else "classification")
+    return fold
+
+
+def _fit_and_score_fold(selector, estimator, X, y, split, grid, scorer, routed):
     """Rank features on the training part, score every top-k on the test part.
 
-    Returns the scores, shape (len(grid),), and the fold's ranking.
+    ``split`` is ``(index, train, test)``. Returns the scores, shape
+    (len(grid),), and the fold's ranking.
     """
+    index, train, test = split
     X_train, y_train, X_test, y_test = X[train], y[train], X[test], y[test]
     selector_params = _check_method_params(X, routed.selector.fit, indices=train)
     estimator_params = _check_method_params(X, routed.estimator.fit, indices=train)
     score_params = _check_method_params(X, routed.scorer.score, indices=test)
 
-    selector.fit(X_train, y_train, **selector_params)
+    try:
+        selector.fit(X_train, y_train, **selector_params)
+    except ValueError as exc:
+        # The message speaks of "y", which here is one split's training part.
+        raise ValueError(
+            f"The selector could not be fitted on the training part of "
+            f"cross-validation split {index} ({len(y_train)} rows): {exc} "
+            "Where all of y has what that asks for, the split does not: pass "
+            "a cv that shuffles or stratifies (e.g. StratifiedKFold(shuffle="
+            "True) for class labels), or fewer folds."
+        ) from exc
     order = ranking(_importances(selector))
 
     scores = np.empty(len(grid))
@@ -126,6 +154,11 @@ def _check_fold_indices(train, test, n_samples):
     with a bare IndexError."""
     for name, rows in (("train", train), ("test", test)):
         rows = np.asarray(rows)
+        if rows.size == 0 or (rows.dtype.kind == "b" and not rows.any()):
+            raise ValueError(
+                f"cv gave a split whose {name} part holds no rows; every "
+                "split needs rows on both sides."
+            )
         if rows.dtype.kind == "b" and rows.shape == (n_samples,):
             continue  # a mask of rows
         if rows.size and (
@@ -142,6 +175,7 @@ def _check_fold_indices(train, test, n_samples):
 # Beyond this, squares of a continuous y overflow float64 in the default
 # estimator (ridge) and scoring (R²).
 _LARGEST_DEFAULT_Y = 1e150
+_SMALLEST_DEFAULT_Y_SPREAD = 1e-150
 
 
 def _check_default_scale(y, task):
@@ -155,6 +189,42 @@ def _check_default_scale(y, task):
             f"R² scoring can square in float64 (about {_LARGEST_DEFAULT_Y:g}); "
             "rescale y, or pass an estimator and scoring that handle it."
         )
+    # R² divides by the squares of y's spread: below about 1e-154 they are
+    # 0, and every number of features would score 1.
+    spread = np.max(np.abs(y - np.mean(y, axis=0)))
+    if 0 < spread < _SMALLEST_DEFAULT_Y_SPREAD:
+        raise ValueError(
+            f"y varies by at most {spread:.3g} around its mean, below what R² "
+            f"scoring can square in float64 (about {_SMALLEST_DEFAULT_Y_SPREAD:g}); "
+            "rescale y, or pass an estimator and scoring that handle it."
+        )
+
+
+class _MaxAbsColumns(TransformerMixin, BaseEstimator):
+    """Divide each column by its largest |value| (a column of zeros by 1).
+
+    As ``MaxAbsScaler``, without its floor: that leaves a column whose
+    largest |value| is below 10 machine epsilons undivided, and from about
+    1e-154 ``StandardScaler`` then squares it to 0 and takes it for a
+    constant. Dense or sparse X, which stays sparse.
+    """
+
+    def fit(self, X, y=None):
+        X = validate_data(self, X, accept_sparse="csr", dtype=np.float64)
+        if sp.issparse(X):
+            low, high = min_max_axis(X, axis=0)
+            largest = np.maximum(np.abs(low), np.abs(high))
+        else:
+            largest = np.abs(X).max(axis=0)
+        self.scale_ = np.where(largest > 0, largest, 1.0)
+        return self
+
+    def transform(self, X):
+        check_is_fitted(self)
+        X = validate_data(self, X, accept_sparse="csr", dtype=np.float64, reset=False)
+        if sp.issparse(X):
+            return divide_columns(X, self.scale_)
+        return X / self.scale_
 
 
 def _one_standard_error_choice(scores):
@@ -208,9 +278,10 @@ class CancelOutSelectorCV(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
         ``LogisticRegression`` when `y` holds class labels (one per label,
         through ``OneVsRestClassifier``, for a multilabel indicator `y`), and
         by ``RidgeCV`` for real values (the scaler does not center a sparse
-        X; a ``MaxAbsScaler`` before it keeps columns beyond 1e154 from
-        overflowing). Pass the model you will use after the selection,
-        since the best number of features depends on it.
+        X; each column is divided by its largest ``|value|`` before it,
+        so columns beyond 1e154 or below 1e-154 neither overflow nor
+        vanish). Pass the model you will use after the selection, since
+        the best number of features depends on it.
 
     n_features_grid : array-like of int, default=None
         Numbers of features to score, each between 1 and the number of
@@ -456,9 +527,16 @@ class CancelOutSelectorCV(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
             _check_fold_indices(train, test, X.shape[0])
         folds = Parallel(n_jobs=self.n_jobs, verbose=self.verbose)(
             delayed(_fit_and_score_fold)(
-                clone(selector), estimator, X, y, train, test, grid, scorer, routed
+                _fold_selector(selector, task),
+                estimator,
+                X,
+                y,
+                (index, train, test),
+                grid,
+                scorer,
+                routed,
             )
-            for train, test in splits
+            for index, (train, test) in enumerate(splits)
         )
         scores = np.array([fold_scores for fold_scores, _ in folds])
         smallest = min(len(test) for _, test in splits)
@@ -497,11 +575,13 @@ class CancelOutSelectorCV(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
         else:
             model = RidgeCV()
         # Centering would densify a sparse X; the models fit an intercept.
-        # MaxAbsScaler first (it only divides), so that columns beyond 1e154
-        # do not overflow StandardScaler's squares; the two give the same
-        # columns as StandardScaler alone up to rounding.
+        # Each column is first divided by its largest |value|, so that columns
+        # beyond 1e154 do not overflow StandardScaler's squares and columns
+        # below 1e-154 do not underflow them (MaxAbsScaler leaves columns
+        # under 2.2e-15 as they are); the two give the same columns as
+        # StandardScaler alone up to rounding.
         return make_pipeline(
-            MaxAbsScaler(), StandardScaler(with_mean=not sparse), model
+            _MaxAbsColumns(), StandardScaler(with_mean=not sparse), model
         )
 
     def _make_grid(self, n_features):

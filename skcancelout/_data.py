@@ -104,6 +104,23 @@ class ColumnStats:
         return cls(absmax, mean, np.sqrt(squares / n), constant=low == high)
 
 
+def constant_on_rows(X, rows):
+    """Which columns of X hold one value on all of ``rows`` (row indices).
+
+    Read in blocks of rows, so a dense X is never copied whole.
+    """
+    if sp.issparse(X):
+        low, high = min_max_axis(sp.csr_matrix(X)[rows], axis=0)
+        return np.asarray(low) == np.asarray(high)
+    low = np.full(X.shape[1], np.inf)
+    high = np.full(X.shape[1], -np.inf)
+    for part in _chunks((len(rows), X.shape[1])):
+        block = X[rows[part]]
+        np.minimum(low, block.min(axis=0), out=low)
+        np.maximum(high, block.max(axis=0), out=high)
+    return low == high
+
+
 def _safe_absmax(absmax):
     return np.where(absmax > 0, absmax, 1.0)
 

@@ -5,6 +5,7 @@ import numbers
 import warnings
 from contextlib import contextmanager
 from functools import partial, wraps
+from itertools import pairwise
 
 import joblib
 import numpy as np
@@ -36,7 +37,7 @@ from ._checks import (
     refuse_boolean_numbers,
 )
 from ._constants import GATE_ACTIVATIONS, PENALTIES
-from ._data import ColumnStats, float32_rows
+from ._data import ColumnStats, constant_on_rows, float32_rows
 from ._importance import combined, gate_weight
 from ._lazy import LazyModule, TorchDevice
 from ._marginal import linear_pvalues, marginal_evidence
@@ -62,6 +63,12 @@ _IMPORTANCE_TYPES = ("combined", "gate", "gate_weight")
 # Largest magnitude of the float settings that training multiplies in float32
 # (whose range ends near 3.4e38): beyond it torch cannot even hold them.
 _LARGEST = 1e30
+# Beyond it a float32 sigmoid gate is 0 or 1 to the last digit (from about
+# 16.6), gets no gradient and never moves.
+_GATE_INIT_LIMIT = 16.0
+# More weights than any machine's memory holds (2**42 float32 are 16 TiB):
+# refused before torch is asked for them.
+_MOST_WEIGHTS = 2**42
 _TASK_OPTIONS = ("auto", "classification", "regression")
 
 
@@ -168,7 +175,9 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         they move fastest. The original PyTorch code used 4.0. With softmax
         gates and ``penalty="gates"`` it has no effect (the same weight for
         every feature gives equal gates); ``"l1l2"`` acts on the raw
-        weights, so there it does.
+        weights, so there it does. At most 16 in size: from about 16.6 a
+        float32 sigmoid gate is exactly 0 or 1, gets no gradient and never
+        moves.
     penalty : {"gates", "l1l2"}, default="gates"
         ``"gates"``: ``alpha * sum(gates) - beta * var(w)`` (original PyTorch
         code); ``"l1l2"``: ``alpha * |w|_1 + beta * |w|_2`` (original Keras
@@ -351,7 +360,8 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
     feature_importances_ : ndarray of shape (n_features_in_,)
         Mean over the networks of each feature's importance (see
         ``importance_type``); non-negative, higher is more important,
-        exactly 0 for constant features.
+        exactly 0 for constant features (in ``fit``, constant on the rows
+        of positive weight).
     feature_importances_std_ : ndarray of shape (n_features_in_,)
         Standard deviation of the importances over the networks.
     all_importances_ : ndarray of shape (n_estimators, n_features_in_)
@@ -458,7 +468,9 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         ],
         "n_estimators": [Interval(numbers.Integral, 1, None, closed="left")],
         "gate_activation": [StrOptions(set(GATE_ACTIVATIONS))],
-        "gate_init": [Interval(numbers.Real, -_LARGEST, _LARGEST, closed="both")],
+        "gate_init": [
+            Interval(numbers.Real, -_GATE_INIT_LIMIT, _GATE_INIT_LIMIT, closed="both")
+        ],
         "penalty": [StrOptions(set(PENALTIES))],
         "alpha": [Interval(numbers.Real, 0, _LARGEST, closed="both")],
         "beta": [Interval(numbers.Real, 0, _LARGEST, closed="both")],
@@ -582,7 +594,8 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
             mean and spread that standardize a continuous y, and of the class
             frequencies of ``class_weight="balanced"`` (which counts rows by
             their weight), as if not passed; they still count in the column
-            statistics that standardize X.
+            statistics that standardize X. A column with one value on all
+            rows of positive weight gets importance 0, as a constant one.
 
         Returns
         -------
@@ -625,6 +638,10 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         data, shift, scale = self._training_data(X, target, sample_weight, device)
         data, kept = _positive_weight_rows(data)
         _check_two_rows(data.n_samples)
+        # A column with one value on every row trained on carries nothing.
+        untrained = self._stats.constant
+        if kept is not None:
+            untrained = untrained | constant_on_rows(X, kept)
         if kept is not None and y is not None:
             y = y[kept]
             if self._task in ("binary", "multiclass") and np.unique(y).size < 2:
@@ -649,6 +666,7 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
             append=False,
             pvalues=pvalues,
             corr_of=corr_of,
+            untrained=untrained,
         )
         self._idle_rows = None  # a later partial_fit starts counting afresh
         return self
@@ -956,7 +974,10 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         max_features = self.max_features
         if callable(max_features):
             value = max_features(X)
-            if not isinstance(value, numbers.Integral) or value < 0:
+            number = isinstance(value, numbers.Integral) and not isinstance(
+                value, (bool, np.bool_)
+            )
+            if not number or value < 0:
                 raise ValueError(
                     f"max_features(X) must return a non-negative int, got {value!r}."
                 )
@@ -1124,8 +1145,17 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         n = data.n_samples
         stratify = None
         if self._task in ("binary", "multiclass"):
-            _, counts = np.unique(y, return_counts=True)
-            stratify = y if counts.min() >= 2 else None
+            # Each class keeps rows on both sides, or the networks would
+            # train on fewer classes than y has (one, in the worst case).
+            classes, counts = np.unique(y, return_counts=True)
+            if counts.min() < 2:
+                rare = classes[counts.argmin()].tolist()
+                raise ValueError(
+                    f"early_stopping holds out rows of every class, but class "
+                    f"{rare!r} has a single row (of positive "
+                    "weight). Pass more rows of it, or early_stopping=False."
+                )
+            stratify = y
         try:
             train_idx, val_idx = train_test_split(
                 np.arange(n),
@@ -1141,6 +1171,13 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
                 "on both sides (for class labels, rows of every class), or "
                 "early_stopping=False."
             ) from exc
+        if train_idx.size < 2:
+            raise ValueError(
+                f"early_stopping with validation_fraction="
+                f"{self.validation_fraction} leaves {train_idx.size} of {n} "
+                "rows to train on; it needs at least two. Use more samples, a "
+                "smaller validation_fraction, or early_stopping=False."
+            )
         return data.subset(np.sort(train_idx)), data.subset(np.sort(val_idx))
 
     def _training_data(self, X, target, sample_weight, device):
@@ -1199,18 +1236,36 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         return self._torch_device()
 
     def _build_model(self, n_features, generator, shift, scale, device):
-        return _network.GatedEnsemble(
-            n_features=n_features,
-            n_outputs=self._n_outputs(n_features),
-            hidden_layer_sizes=self._hidden_sizes(),
-            n_estimators=self.n_estimators,
-            gate_activation=self.gate_activation,
-            gate_init=self.gate_init,
-            generator=generator,
-            shift=shift,
-            scale=scale,
-            device=device,
+        n_outputs = self._n_outputs(n_features)
+        sizes = (n_features, *self._hidden_sizes(), n_outputs)
+        n_weights = self.n_estimators * (
+            n_features + sum((a + 1) * b for a, b in pairwise(sizes))
         )
+        too_large = (
+            f"The networks would hold {n_weights:.3g} float32 weights "
+            f"({self.n_estimators} x the layers {sizes}), more than this "
+            "machine's memory can take with their gradients and optimizer "
+            "state; lower n_estimators or hidden_layer_sizes."
+        )
+        if n_weights > _MOST_WEIGHTS:
+            raise ValueError(too_large)
+        try:
+            return _network.GatedEnsemble(
+                n_features=n_features,
+                n_outputs=n_outputs,
+                hidden_layer_sizes=sizes[1:-1],
+                n_estimators=self.n_estimators,
+                gate_activation=self.gate_activation,
+                gate_init=self.gate_init,
+                generator=generator,
+                shift=shift,
+                scale=scale,
+                device=device,
+            )
+        except RuntimeError as exc:
+            if "allocate" not in str(exc):
+                raise
+            raise MemoryError(too_large) from exc
 
     def _optimizer(self, model):
         """Adam; weight decay on the weight matrices only, more on the first."""
@@ -1316,14 +1371,28 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
 
     # -------------------------------------------------------------- record
     def _record(
-        self, model, optimizer, generator, result, append, pvalues=None, corr_of=None
+        self,
+        model,
+        optimizer,
+        generator,
+        result,
+        append,
+        pvalues=None,
+        corr_of=None,
+        untrained=None,
     ):
-        """Set the fitted attributes from the trained networks."""
-        self._record_importances(model, result, pvalues, corr_of)
+        """Set the fitted attributes from the trained networks.
+
+        ``untrained`` marks the columns whose importance is 0 (constant on
+        the rows trained on); by default the constant columns of X.
+        """
+        if untrained is None:
+            untrained = self._stats.constant
+        self._record_importances(model, result, pvalues, corr_of, untrained)
         self._record_training_state(model, optimizer, generator, result)
         self._record_curves(result, append)
 
-    def _record_importances(self, model, result, pvalues, corr_of):
+    def _record_importances(self, model, result, pvalues, corr_of, untrained):
         with torch.no_grad():
             gates = model.gates().cpu().double().numpy()
             norms = model.first_layer_norms().cpu().double().numpy()
@@ -1343,8 +1412,8 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
             )
         elif self.importance_type != "gate":
             importances = gate_weight(gates, norms)
-        importances = np.where(self._stats.constant, 0.0, importances)
-        bonus = np.where(self._stats.constant, 0.0, bonus)
+        importances = np.where(untrained, 0.0, importances)
+        bonus = np.where(untrained, 0.0, bonus)
         factors = np.ones(gates.shape[1])
         if corr_of is not None and self.redundancy is not None:
             factors = redundancy_factors(

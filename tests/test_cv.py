@@ -395,6 +395,81 @@ def test_a_huge_continuous_y_is_refused_before_the_default_scoring_overflows():
         search.fit(X, y * 1e160)
 
 
+def test_a_continuous_y_of_tiny_spread_is_refused_before_r2_reads_one():
+    # R²'s squares underflowed to 0 / 0, which scores 1: every size tied
+    # and the search kept one feature.
+    X, y = make_data("regression")
+    search = CancelOutSelectorCV(selector=fast_selector(), cv=3)
+    with pytest.raises(ValueError, match="varies by at most .* rescale y"):
+        search.fit(X, y * 1e-200)
+    tiny = search.fit(X, y * 1e-100)  # squares of 1e-200 are still numbers
+    plain = CancelOutSelectorCV(selector=fast_selector(), cv=3).fit(X, y)
+    assert_array_equal(tiny.get_support(), plain.get_support())
+
+
+# A subnormal column keeps about three digits of X's values.
+@pytest.mark.parametrize("scale, rtol", [(1e-16, 1e-6), (1e-200, 1e-6), (1e-320, 1e-3)])
+def test_columns_below_1e154_do_not_vanish_in_the_default_estimator(scale, rtol):
+    # MaxAbsScaler left such a column as it was and StandardScaler squared
+    # it to 0: the model never used it, and an informative column was lost.
+    X, y = make_data("regression")
+    scaled = X.copy()
+    scaled[:, 1] *= scale  # an informative column
+    plain = CancelOutSelectorCV(selector=fast_selector(), cv=3).fit(X, y)
+    search = CancelOutSelectorCV(selector=fast_selector(), cv=3).fit(scaled, y)
+    assert_allclose(
+        search.cv_results_["mean_test_score"],
+        plain.cv_results_["mean_test_score"],
+        rtol=rtol,
+    )
+    sparse = CancelOutSelectorCV(selector=fast_selector(), cv=3)
+    assert_array_equal(
+        sparse.fit(sp.csr_matrix(scaled), y).get_support(), search.get_support()
+    )
+
+
+class _TaskRecorder(CancelOutSelector):
+    tasks = []
+
+    def fit(self, X, y=None, sample_weight=None):
+        super().fit(X, y, sample_weight=sample_weight)
+        _TaskRecorder.tasks.append(self._task)
+        return self
+
+
+def test_every_fold_trains_on_the_task_read_from_all_of_y():
+    # 21 distinct whole numbers read as continuous; a fold of 40 rows held
+    # 20 of them and its selector trained 20 classes.
+    rng = np.random.RandomState(0)
+    X = rng.standard_normal((60, 5))
+    y = np.r_[np.arange(21.0), np.repeat(np.arange(20.0), 2)[:39]]
+    _TaskRecorder.tasks = []
+    selector = _TaskRecorder(max_iter=2, n_estimators=2, random_state=0)
+    search = CancelOutSelectorCV(selector=selector, cv=KFold(3)).fit(X, y)
+    assert _TaskRecorder.tasks == ["regression"] * 4  # three folds and the refit
+    assert search.selector_.get_params()["task"] == "auto"
+
+
+def test_a_fold_that_fails_is_named_with_what_to_change():
+    # The selector said "y has a single class ... use fit(X) without y",
+    # though y had two: the unshuffled split put one class in each half.
+    X, _ = make_data("classification", n_samples=40)
+    y = np.r_[np.zeros(20, dtype=int), np.ones(20, dtype=int)]
+    search = CancelOutSelectorCV(selector=fast_selector(), cv=KFold(2))
+    with pytest.raises(ValueError, match="split 0 .*single class.*shuffles"):
+        search.fit(X, y)
+
+
+@pytest.mark.parametrize("part", ["train", "test"])
+def test_a_split_with_an_empty_part_is_refused(part):
+    # An empty test part failed in MaxAbsScaler ("0 sample(s)").
+    X, y = make_data("regression")
+    rows, empty = np.arange(40), np.array([], dtype=int)
+    cv = [(rows, empty) if part == "test" else (empty, rows)]
+    with pytest.raises(ValueError, match=f"{part} part holds no rows"):
+        CancelOutSelectorCV(selector=fast_selector(), cv=cv).fit(X, y)
+
+
 def test_a_one_column_y_is_read_as_one_target():
     # Every fold's estimator warned DataConversionWarning.
     X, y = make_data("classification")

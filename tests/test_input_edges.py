@@ -14,7 +14,7 @@ import scipy.sparse as sp
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted
 
-from skcancelout import CancelOutSelector, CancelOutSelectorCV
+from skcancelout import CancelOutSelector, CancelOutSelectorCV, _network
 
 FAST = dict(max_iter=5, n_estimators=2, hidden_layer_sizes=(8,), random_state=0)
 
@@ -230,6 +230,10 @@ def test_classes_with_a_missing_label_are_refused(data, classes):
         # Beyond float32: torch failed with "cannot be converted to type
         # float without overflow", or the fit was called diverging.
         (dict(gate_init=1e39), "'gate_init' parameter .* range"),
+        # A float32 sigmoid is exactly 1 from about 16.6: the gates never
+        # moved, and from 1.9e19 the "l1l2" penalty overflowed ("diverged").
+        (dict(gate_init=17.0), "'gate_init' parameter .* range"),
+        (dict(gate_init=-1e20, penalty="l1l2"), "'gate_init' parameter .* range"),
         (dict(beta=1e300), "'beta' parameter .* range"),
         (dict(alpha=1e39), "'alpha' parameter .* range"),
         (dict(first_layer_decay=1e38), "'first_layer_decay' parameter .* range"),
@@ -339,6 +343,56 @@ def test_a_callable_max_features_sees_x_as_passed(data):
 
 
 @pytest.mark.parametrize(
+    "params",
+    [
+        dict(hidden_layer_sizes=(10**13,)),
+        dict(n_estimators=10**13),
+        # torch failed with "Overflow when unpacking long long".
+        dict(hidden_layer_sizes=(2**70,)),
+    ],
+)
+def test_networks_larger_than_any_memory_are_refused_before_torch_sees_them(
+    data, params
+):
+    X, y = data
+    with pytest.raises(ValueError, match="lower n_estimators or hidden_layer_sizes"):
+        CancelOutSelector(**dict(FAST, **params)).fit(X, y)
+
+
+def test_networks_that_do_not_fit_in_memory_raise_memory_error(data, monkeypatch):
+    # What torch's allocator says when a large request fails (a real one
+    # would depend on the machine's memory and overcommit setting).
+    def refuse(*args, **kwargs):
+        raise RuntimeError(
+            "[enforce fail at alloc_cpu.cpp:127] . DefaultCPUAllocator: can't "
+            "allocate memory: you tried to allocate 2560000000000 bytes."
+        )
+
+    X, y = data
+    monkeypatch.setattr(_network, "_uniform", refuse)
+    selector = CancelOutSelector(**FAST)
+    with pytest.raises(MemoryError, match="lower n_estimators or hidden_layer_sizes"):
+        selector.fit(X, y)
+    assert not hasattr(selector, "feature_importances_")
+
+
+@pytest.mark.parametrize("returned", [True, np.bool_(True), 1.0, -1, "2"])
+def test_a_callable_max_features_must_return_a_count(data, returned):
+    # A boolean is refused as max_features itself, so also from the callable.
+    X, y = data
+    selector = CancelOutSelector(max_features=lambda X: returned, **FAST)
+    with pytest.raises(ValueError, match="must return a non-negative int"):
+        selector.fit(X, y)
+    assert (
+        CancelOutSelector(max_features=lambda X: np.int64(2), **FAST)
+        .fit(X, y)
+        .get_support()
+        .sum()
+        == 2
+    )
+
+
+@pytest.mark.parametrize(
     "params", [dict(max_features=-1), dict(max_features=2.5), dict(threshold=np.nan)]
 )
 def test_selection_settings_set_after_fit_are_checked_when_read(data, params):
@@ -444,6 +498,42 @@ def test_decimals_in_a_frame_are_numbers(data):
         )
 
 
+def test_decimals_and_fractions_in_y_and_the_weights_are_numbers(data):
+    # y and sample_weight of decimals (a database's NUMERIC column) or
+    # fractions were refused, though the same objects in X are numbers.
+    from decimal import Decimal
+    from fractions import Fraction
+
+    X, _ = data
+    y = X[:, 0].round(3)
+    weight = np.linspace(0.5, 1.5, len(X)).round(2)
+    expected = CancelOutSelector(**FAST).fit(X, y, sample_weight=weight)
+    for kind in (Decimal, Fraction):
+        as_objects = np.array([kind(str(v)) for v in y], dtype=object)
+        weights = np.array([kind(str(v)) for v in weight], dtype=object)
+        fitted = CancelOutSelector(**FAST).fit(X, as_objects, sample_weight=weights)
+        np.testing.assert_array_equal(
+            fitted.feature_importances_, expected.feature_importances_
+        )
+    search = CancelOutSelectorCV(selector=CancelOutSelector(**FAST), cv=3)
+    assert search.fit(X, np.array([Decimal(str(v)) for v in y])).n_features_ >= 1
+    with pytest.raises(ValueError, match="NaN"):
+        missing = np.array([Decimal("NaN"), *map(Decimal, map(str, y[1:]))])
+        CancelOutSelector(**FAST).fit(X, missing)
+
+
+def test_a_categorical_column_is_refused_as_categorical(data):
+    # Numbers as categories were called "non-numeric".
+    pd = pytest.importorskip("pandas")
+    X, y = data
+    frame = pd.DataFrame(X, columns=list("abcde"))
+    frame["b"] = pd.Categorical(np.arange(len(X)) % 2)
+    with pytest.raises(ValueError, match=r"categorical columns \['b'\]"):
+        CancelOutSelector(**FAST).fit(frame, y)
+    fitted = CancelOutSelector(**FAST).fit(frame.astype({"b": float}), y)
+    assert fitted.n_features_in_ == 5
+
+
 def test_complex_columns_of_a_frame_are_refused_as_complex(data):
     pd = pytest.importorskip("pandas")
     X, y = data
@@ -494,6 +584,35 @@ def test_too_small_a_training_side_is_not_told_to_grow_the_validation_side(data)
     with pytest.raises(ValueError, match="leaves enough rows on both sides") as info:
         selector.fit(X, y)
     assert "larger validation_fraction" not in str(info.value)
+
+
+@pytest.mark.parametrize("random_state", range(8))
+def test_early_stopping_refuses_a_class_of_one_row_whatever_the_split(
+    data, random_state
+):
+    # Held out, the only row of class 1 left one class to train on.
+    X, _ = data
+    y = np.zeros(len(X), dtype=int)
+    y[0] = 1
+    selector = CancelOutSelector(
+        early_stopping=True, **dict(FAST, random_state=random_state)
+    )
+    with pytest.raises(ValueError, match="class 1 has a single row"):
+        selector.fit(X, y)
+    # Zero weights count: two rows of class 1, one of them weighted out.
+    y[1] = 1
+    weight = np.ones(len(X))
+    weight[1] = 0.0
+    with pytest.raises(ValueError, match="class 1 has a single row"):
+        selector.fit(X, y, sample_weight=weight)
+
+
+def test_early_stopping_refuses_to_train_on_a_single_row(data):
+    X, _ = data
+    selector = CancelOutSelector(early_stopping=True, **FAST)
+    with pytest.raises(ValueError, match="leaves 1 of 2 rows to train on"):
+        selector.fit(X[:2], [0.5, 1.5])
+    assert selector.fit(X[:3], [0.5, 1.5, 0.0]).n_iter_ > 0
 
 
 # ------------------------------------------------ a stream keeps its task

@@ -5,6 +5,7 @@ import warnings
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 import torch
 from sklearn.utils.class_weight import compute_class_weight
 
@@ -228,6 +229,22 @@ def test_rows_of_weight_zero_are_trained_as_if_absent():
     assert selector.feature_importances_.argmax() == 0
     flipped = CancelOutSelector(random_state=0).fit(X, y, sample_weight=1 - weight)
     assert flipped.feature_importances_.argmax() == 1
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("supervised", [False, True])
+def test_a_column_constant_on_the_rows_of_weight_is_not_ranked(sparse, supervised):
+    # Column 2 varies only on rows of weight 0: it was ranked first without y.
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(200, 4))
+    X[100:, 2] = 5.0
+    y = X[:, 0] + 0.1 * rng.normal(size=200) if supervised else None
+    weight = np.r_[np.zeros(100), np.ones(100)]
+    data = sp.csr_matrix(X) if sparse else X
+    selector = CancelOutSelector(**FAST).fit(data, y, sample_weight=weight)
+    importances = selector.feature_importances_
+    assert importances[2] == 0.0 and np.all(np.delete(importances, 2) > 0)
+    assert selector.linear_bonus_[2] == 0.0
 
 
 def test_a_wild_target_of_weight_zero_does_not_scale_the_others():
