@@ -97,6 +97,10 @@ def gate_penalty(weight, kind="gates", alpha=0.001, beta=0.001, activation="sigm
     8.0
     """
     _check_weight(weight)
+    if activation not in GATE_ACTIVATIONS:  # "l1l2" reads no gate either
+        raise ValueError(
+            f"activation must be one of {GATE_ACTIVATIONS}, got {activation!r}."
+        )
     if kind == "gates":
         gates = gates_of(weight, activation)
         spread = weight.var(dim=-1) if weight.shape[-1] > 1 else weight.sum(-1) * 0

@@ -72,6 +72,23 @@ def _finite_threshold(selector):
     return threshold if np.isfinite(threshold) else None
 
 
+def _check_fitted_importances(selector):
+    """Refuse an unfitted selector, or a fitted one without importances."""
+    check_is_fitted(selector)
+    if not hasattr(selector, "feature_importances_"):
+        inner = getattr(selector, "estimator_", None)
+        hint = (
+            f" (its estimator_, a {type(inner).__name__}, may have them)"
+            if inner is not None
+            else ""
+        )
+        raise TypeError(
+            f"This {type(selector).__name__} has no feature_importances_ to "
+            f"plot{hint}; pass a fitted CancelOutSelector or "
+            "CancelOutSelectorCV, or another estimator that sets them."
+        )
+
+
 def plot_importances(selector, *, ax=None, top=None, feature_names=None):
     """Bar chart of a fitted selector's feature importances.
 
@@ -126,7 +143,7 @@ def plot_importances(selector, *, ax=None, top=None, feature_names=None):
     >>> len(ax.patches)
     10
     """
-    check_is_fitted(selector, "feature_importances_")
+    _check_fitted_importances(selector)
     importances = np.asarray(selector.feature_importances_, dtype=float)
     n_features = importances.shape[0]
     names = _feature_names(selector, feature_names, n_features)
@@ -268,7 +285,7 @@ def plot_gate_history(selector, *, ax=None, features=None):
     >>> len(ax.lines)
     3
     """
-    check_is_fitted(selector, "feature_importances_")
+    _check_fitted_importances(selector)
     # A CancelOutSelectorCV keeps the history in its final refit.
     source = getattr(selector, "selector_", selector)
     if getattr(source, "gate_history_", None) is None:

@@ -85,6 +85,10 @@ def test_unknown_activation_and_penalty_kinds():
         gate_values(torch.zeros(2), "relu")
     with pytest.raises(ValueError, match="kind"):
         gate_penalty(torch.zeros(2), "l0")
+    # The Keras form reads no gate, but a misspelt activation is still one.
+    for kind in ("gates", "l1l2"):
+        with pytest.raises(ValueError, match="activation"):
+            gate_penalty(torch.zeros(2), kind, activation="relu")
 
 
 @pytest.mark.parametrize("n_features", [2.7, True, 0, "3"])

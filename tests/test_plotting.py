@@ -205,6 +205,18 @@ def test_unfitted_selector_raises(plot):
 
 
 @pytest.mark.parametrize("plot", [plot_importances, plot_gate_history])
+def test_a_fitted_selector_without_importances_is_named(plot):
+    # A fitted SelectFromModel was called "not fitted yet".
+    from sklearn.feature_selection import SelectFromModel
+    from sklearn.linear_model import LogisticRegression
+
+    X, y = make_classification(n_samples=60, n_features=4, random_state=0)
+    fitted = SelectFromModel(LogisticRegression()).fit(X, y)
+    with pytest.raises(TypeError, match="SelectFromModel has no feature_importances_"):
+        plot(fitted)
+
+
+@pytest.mark.parametrize("plot", [plot_importances, plot_gate_history])
 def test_missing_matplotlib_names_the_extra(selector, plot, monkeypatch):
     real_import = builtins.__import__
 
