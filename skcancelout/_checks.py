@@ -484,6 +484,29 @@ def _balanced_class_weight(index, weight, n_classes):
     )
 
 
+def check_indicator_values(y, fitted=False):
+    """Refuse a multilabel y that holds other values than 0 and 1.
+
+    scikit-learn calls any 2-D y of two integer values an indicator
+    matrix; the loss reads 0 and 1 (with 1 and 2 it has no minimum, and
+    training ran off to a loss of -1e6). ``fitted``: y of a later call.
+    """
+    values = np.unique(np.asarray(y))
+    if np.isin(values, (0, 1)).all():
+        return
+    shown = ", ".join(f"{v:g}" for v in values[:5])
+    start = (
+        "This selector was fitted on a multilabel indicator matrix"
+        if fitted
+        else "A 2-D y of two values is read as a multilabel indicator matrix"
+    )
+    raise ValueError(
+        f"{start}, which holds only 0 and 1; y holds {shown}. Pass "
+        "(y == positive).astype(int), with the value that marks a label as "
+        "present."
+    )
+
+
 def refuse_boolean_numbers(estimator):
     """Refuse True or False for a parameter that takes a number.
 

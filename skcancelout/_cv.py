@@ -52,6 +52,7 @@ from ._checks import (
     _reject_non_numeric,
     _reject_sparse_target,
     _task_of,
+    check_indicator_values,
     refuse_boolean_numbers,
 )
 from ._data import divide_columns
@@ -510,6 +511,8 @@ class CancelOutSelectorCV(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
                 "two classes. For unsupervised selection, fit a "
                 "CancelOutSelector on X alone: CancelOutSelector().fit(X)."
             )
+        if task == "multilabel":  # before any fold fails on it
+            check_indicator_values(y)
         if self.estimator is None and self.scoring is None:
             _check_default_scale(y, task)
         estimator = self._make_estimator(task, sp.issparse(X))

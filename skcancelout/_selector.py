@@ -34,6 +34,7 @@ from ._checks import (
     _reject_non_numeric,
     _reject_sparse_target,
     _task_of,
+    check_indicator_values,
     refuse_boolean_numbers,
 )
 from ._constants import GATE_ACTIVATIONS, PENALTIES
@@ -1043,6 +1044,7 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
             return self._encode_classes(y, fitting, classes)
         if task == "multilabel":
             y = _numeric_target(y, np.float32, "a multilabel indicator matrix")
+            check_indicator_values(y, fitted=not fitting)
             if fitting:
                 # fit's y is all there is; a stream's first batch may lack
                 # the rare value of every label.
@@ -1057,11 +1059,6 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
                 self._n_labels = y.shape[1]
             else:
                 _check_target_width(y, self._n_labels, "label columns")
-                if not np.isin(y, (0, 1)).all():
-                    raise ValueError(
-                        "This selector was fitted on a multilabel indicator "
-                        "matrix; y must again hold only 0 and 1."
-                    )
             return torch.as_tensor(y)
         y = _numeric_target(y, np.float64, "continuous targets").reshape(len(y), -1)
         if not fitting:

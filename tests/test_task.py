@@ -140,3 +140,26 @@ def test_partial_fit_with_classes_declares_labels_and_does_not_warn(integer_coun
     X, y = integer_counts
     selector = CancelOutSelector(**FAST).partial_fit(X, y, classes=np.unique(y))
     np.testing.assert_array_equal(selector.classes_, np.unique(y))
+
+
+@pytest.mark.parametrize("shift, scale", [(1, 1), (0, 5), (-1, 2)])
+def test_a_two_valued_label_matrix_other_than_0_1_is_refused(shift, scale):
+    # scikit-learn reads it as a multilabel indicator, and the loss, which
+    # reads 0 and 1, ran off to -1e6 (or "diverged") without a word.
+    from skcancelout import CancelOutSelectorCV
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((120, 6))
+    Y = (X[:, :3] > 0).astype(int)
+    advice = r"indicator matrix, which holds only 0 and 1; y holds .*\(y == positive\)"
+    with pytest.raises(ValueError, match=advice):
+        CancelOutSelector(**FAST).fit(X, Y * scale + shift)
+    with pytest.raises(ValueError, match=advice):
+        CancelOutSelector(**FAST).partial_fit(X, Y * scale + shift)
+    stream = CancelOutSelector(**FAST).partial_fit(X[:60], Y[:60])
+    with pytest.raises(ValueError, match="fitted on a multilabel indicator matrix"):
+        stream.partial_fit(X[60:], Y[60:] * scale + shift)
+    search = CancelOutSelectorCV(selector=CancelOutSelector(**FAST), cv=3)
+    with pytest.raises(ValueError, match=advice) as info:
+        search.fit(X, Y * scale + shift)
+    assert "split" not in str(info.value)  # all of y, not one fold's
