@@ -38,7 +38,7 @@ from ._checks import (
     refuse_boolean_numbers,
 )
 from ._constants import GATE_ACTIVATIONS, PENALTIES
-from ._data import ColumnStats, constant_on_rows, float32_rows
+from ._data import float32_rows
 from ._importance import combined, gate_weight
 from ._lazy import LazyModule, TorchDevice
 from ._marginal import linear_pvalues, marginal_evidence
@@ -433,7 +433,8 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         0 and its importance is 0.
     n_samples_seen_ : int
         Rows that the statistics and networks have seen: those of ``fit``,
-        or of every ``partial_fit`` call since the first.
+        or of every ``partial_fit`` call since the first, rows of weight 0
+        left out.
     threshold_ : float
         The numeric threshold in force (a property: it follows
         ``threshold`` set after fit).
@@ -591,12 +592,14 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
             without labels: the networks learn to reconstruct X.
         sample_weight : array-like of shape (n_samples,), default=None
             Weight of each sample in the loss (times ``class_weight``). Only
-            ratios matter. Rows of weight 0 are left out of training, of the
-            mean and spread that standardize a continuous y, and of the class
-            frequencies of ``class_weight="balanced"`` (which counts rows by
-            their weight), as if not passed; they still count in the column
-            statistics that standardize X. A column with one value on all
-            rows of positive weight gets importance 0, as a constant one.
+            ratios matter. Rows of weight 0 (after ``class_weight``) count
+            nowhere, as if not passed: not in training, not in the column
+            statistics that standardize X (``mean_``, ``scale_``,
+            ``n_samples_seen_``; so an outlier of weight 0 changes nothing,
+            and a column with one value on all other rows is constant), not
+            in the mean and spread that standardize a continuous y, and not
+            in the class frequencies of ``class_weight="balanced"`` (which
+            counts rows by their weight).
 
         Returns
         -------
@@ -618,9 +621,16 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         # columns), as in SelectFromModel.
         self._set_max_features(X)
         X, y = self._validate_input(X, y, reset=True)
-        rng, generator = self._random_sources()
-
-        self._stats = ColumnStats.from_data(X)
+        weight = _checked_weight(sample_weight, X)
+        if weight is not None:  # before y's statistics over these rows warn
+            _check_two_rows(np.count_nonzero(weight))
+        target = self._encode_target(y, fitting=True, whole=True, weight=weight)
+        # After _encode_target: class_weight needs the task of this y.
+        sample_weight = self._sample_weights(y, weight)
+        kept = _positive_rows(sample_weight)
+        _check_two_rows(X.shape[0] if kept is None else kept.size)
+        # Rows of weight 0 count nowhere, the statistics of X included.
+        self._update_stats(X, first=True, rows=kept)
         if self._stats.constant.all():
             warnings.warn(
                 "Every column of X is constant, so no feature can be told from "
@@ -628,21 +638,9 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
                 UserWarning,
                 stacklevel=user_stacklevel(),
             )
-        self.mean_, self.scale_ = self._stats.mean, self._stats.scale
-        self.n_samples_seen_ = X.shape[0]
-        weight = _checked_weight(sample_weight, X)
-        if weight is not None:  # before y's statistics over these rows warn
-            _check_two_rows(np.count_nonzero(weight))
-        target = self._encode_target(y, fitting=True, whole=True, weight=weight)
-        # After _encode_target: class_weight needs the task of this y.
-        sample_weight = self._sample_weights(y, weight)
-        data, shift, scale = self._training_data(X, target, sample_weight, device)
-        data, kept = _positive_weight_rows(data)
-        _check_two_rows(data.n_samples)
-        # A column with one value on every row trained on carries nothing.
-        untrained = self._stats.constant
-        if kept is not None:
-            untrained = untrained | constant_on_rows(X, kept)
+        data, shift, scale = self._training_data(
+            *_rows_of(kept, X, target, sample_weight), device
+        )
         if kept is not None and y is not None:
             y = y[kept]
             if self._task in ("binary", "multiclass") and np.unique(y).size < 2:
@@ -650,6 +648,9 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
                     "Only one class has rows of positive weight (sample_weight "
                     "times class_weight); classification needs at least two."
                 )
+        # Drawn once the data passed every check: a refused call leaves a
+        # shared generator (random_state=None or a RandomState) as it was.
+        rng, generator = self._random_sources()
         train, validation = self._split(data, y, rng)
 
         model = self._build_model(X.shape[1], generator, shift, scale, device)
@@ -667,7 +668,6 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
             append=False,
             pvalues=pvalues,
             corr_of=corr_of,
-            untrained=untrained,
         )
         self._idle_rows = None  # a later partial_fit starts counting afresh
         return self
@@ -785,9 +785,11 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         sample_weight = self._sample_weights(y, weight)
         # After y's and the weights' checks, so a refused batch does no work
         # here (_unchanged_on_error restores every statistic it did touch).
-        self._update_stats(X, first)
-        data, shift, scale = self._training_data(X, target, sample_weight, device)
-        data, _ = _positive_weight_rows(data)
+        kept = _positive_rows(sample_weight)
+        self._update_stats(X, first, rows=kept)
+        data, shift, scale = self._training_data(
+            *_rows_of(kept, X, target, sample_weight), device
+        )
 
         # A later call loads the saved weights: drawing initial ones would
         # cost as much as an epoch's first layer update, for nothing.
@@ -1368,28 +1370,14 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
 
     # -------------------------------------------------------------- record
     def _record(
-        self,
-        model,
-        optimizer,
-        generator,
-        result,
-        append,
-        pvalues=None,
-        corr_of=None,
-        untrained=None,
+        self, model, optimizer, generator, result, append, pvalues=None, corr_of=None
     ):
-        """Set the fitted attributes from the trained networks.
-
-        ``untrained`` marks the columns whose importance is 0 (constant on
-        the rows trained on); by default the constant columns of X.
-        """
-        if untrained is None:
-            untrained = self._stats.constant
-        self._record_importances(model, result, pvalues, corr_of, untrained)
+        """Set the fitted attributes from the trained networks."""
+        self._record_importances(model, result, pvalues, corr_of)
         self._record_training_state(model, optimizer, generator, result)
         self._record_curves(result, append)
 
-    def _record_importances(self, model, result, pvalues, corr_of, untrained):
+    def _record_importances(self, model, result, pvalues, corr_of):
         with torch.no_grad():
             gates = model.gates().cpu().double().numpy()
             norms = model.first_layer_norms().cpu().double().numpy()
@@ -1409,8 +1397,8 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
             )
         elif self.importance_type != "gate":
             importances = gate_weight(gates, norms)
-        importances = np.where(untrained, 0.0, importances)
-        bonus = np.where(untrained, 0.0, bonus)
+        importances = np.where(self._stats.constant, 0.0, importances)
+        bonus = np.where(self._stats.constant, 0.0, bonus)
         factors = np.ones(gates.shape[1])
         if corr_of is not None and self.redundancy is not None:
             factors = redundancy_factors(
@@ -1475,9 +1463,10 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
                 "keep training, fit a new selector on the data seen so far."
             )
 
-    def _update_stats(self, X, first):
+    def _update_stats(self, X, first, rows=None):
+        """Take X (its ``rows`` only, when given) into the column statistics."""
         previous = None if first else (self._stats, self.n_samples_seen_)
-        self._stats, self.n_samples_seen_ = running_stats(X, previous)
+        self._stats, self.n_samples_seen_ = running_stats(X, previous, rows)
         self.mean_, self.scale_ = self._stats.mean, self._stats.scale
 
     # ------------------------------------------------------------ selection
@@ -1646,15 +1635,28 @@ def _check_two_rows(n_rows):
         )
 
 
-def _positive_weight_rows(data):
-    """``data`` without its rows of weight 0, and the kept rows' indices.
+def _rows_of(rows, *arrays):
+    """The ``rows`` (indices, or None for all) of each array (NumPy, SciPy
+    sparse or torch; None stays None)."""
+    if rows is None:
+        return arrays
+    return tuple(
+        None
+        if values is None
+        else values.index_select(0, torch.from_numpy(rows))
+        if torch.is_tensor(values)
+        else values[rows]
+        for values in arrays
+    )
 
-    Rows of weight 0 are trained on as if they were not passed (a batch of
-    them alone would have no loss to take a share of). Returns
-    ``(data, None)``, no copy, when every row has weight.
+
+def _positive_rows(sample_weight):
+    """Indices of the rows of positive weight, or None when every row has one.
+
+    Rows of weight 0 are left out as if they were not passed: of training
+    (a batch of them alone would have no loss to take a share of) and of
+    the column statistics.
     """
-    weight = data.sample_weight
-    if weight is None or bool((weight > 0).all()):
-        return data, None
-    kept = np.flatnonzero((weight > 0).numpy())
-    return data.subset(kept), kept
+    if sample_weight is None or bool((sample_weight > 0).all()):
+        return None
+    return np.flatnonzero(sample_weight > 0)

@@ -11,9 +11,9 @@ from skcancelout import CancelOutSelector, CancelOutSelectorCV
 _WEIGHTS_ARE_NOT_REPEATS = (
     "a weight of 2 is not a repeated row: training is stochastic mini-batch "
     "gradient descent (batches and shuffles differ, as for sklearn's "
-    "MLPClassifier), the column statistics that standardize X count every "
-    "row whatever its weight, and the F test reads weights as ratios, not "
-    "counts of rows"
+    "MLPClassifier), the column statistics that standardize X count each "
+    "row of positive weight once whatever its weight, and the F test reads "
+    "weights as ratios, not counts of rows"
 )
 EXPECTED_FAILED_CHECKS = {
     "check_sample_weight_equivalence_on_dense_data": _WEIGHTS_ARE_NOT_REPEATS,

@@ -232,19 +232,36 @@ def test_rows_of_weight_zero_are_trained_as_if_absent():
 
 
 @pytest.mark.parametrize("sparse", [False, True])
-@pytest.mark.parametrize("supervised", [False, True])
-def test_a_column_constant_on_the_rows_of_weight_is_not_ranked(sparse, supervised):
-    # Column 2 varies only on rows of weight 0: it was ranked first without y.
+@pytest.mark.parametrize("target", ["none", "classes", "values"])
+def test_rows_of_weight_zero_count_nowhere(sparse, target):
+    # They counted in the statistics that standardize X: an outlier of
+    # weight 0 (1e6 here) squeezed its column's real values to about 0, and
+    # a column varying only on rows of weight 0 was ranked (first, without y).
     rng = np.random.RandomState(0)
-    X = rng.normal(size=(200, 4))
+    X = rng.normal(size=(200, 5))
+    X[0, 1] = 1e6
     X[100:, 2] = 5.0
-    y = X[:, 0] + 0.1 * rng.normal(size=200) if supervised else None
+    values = X[:, 0] + X[:, 1] + 0.1 * rng.normal(size=200)
+    y = {"none": None, "classes": (values > 0).astype(int), "values": values}[target]
     weight = np.r_[np.zeros(100), np.ones(100)]
     data = sp.csr_matrix(X) if sparse else X
-    selector = CancelOutSelector(**FAST).fit(data, y, sample_weight=weight)
-    importances = selector.feature_importances_
-    assert importances[2] == 0.0 and np.all(np.delete(importances, 2) > 0)
-    assert selector.linear_bonus_[2] == 0.0
+    kept = slice(100, None)
+    weighted = CancelOutSelector(**FAST).fit(data, y, sample_weight=weight)
+    dropped = CancelOutSelector(**FAST).fit(data[kept], None if y is None else y[kept])
+    np.testing.assert_array_equal(
+        weighted.feature_importances_, dropped.feature_importances_
+    )
+    np.testing.assert_array_equal(weighted.mean_, dropped.mean_)
+    assert weighted.n_samples_seen_ == 100
+    assert weighted.feature_importances_[2] == 0.0
+    # A stream too: its statistics take in only the rows of weight.
+    stream = CancelOutSelector(**FAST)
+    for rows in (slice(0, 120), slice(120, 200)):
+        batch_y = None if y is None else y[rows]
+        classes = [0, 1] if target == "classes" and rows.start == 0 else None
+        stream.partial_fit(data[rows], batch_y, classes, sample_weight=weight[rows])
+    np.testing.assert_allclose(stream.mean_, X[100:].mean(axis=0), rtol=1e-12)
+    assert stream.n_samples_seen_ == 100
 
 
 def test_a_wild_target_of_weight_zero_does_not_scale_the_others():
