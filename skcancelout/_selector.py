@@ -764,11 +764,6 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
             _check_multilabel_classes(classes)
         if first or self._new_max_features_callable():
             self._set_max_features(X_given)
-        if first:
-            _, generator = self._random_sources()
-        else:
-            generator = torch.Generator()
-            generator.set_state(torch.from_numpy(self._rng_state.copy()))
         if not first and classes is not None and hasattr(self, "classes_"):
             given = _checked_classes(classes)
             if not np.array_equal(given, self.classes_):
@@ -790,6 +785,11 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         data, shift, scale = self._training_data(
             *_rows_of(kept, X, target, sample_weight), device
         )
+        if first:  # once the batch passed every check (see fit)
+            _, generator = self._random_sources()
+        else:
+            generator = torch.Generator()
+            generator.set_state(torch.from_numpy(self._rng_state.copy()))
 
         # A later call loads the saved weights: drawing initial ones would
         # cost as much as an epoch's first layer update, for nothing.

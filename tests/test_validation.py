@@ -213,3 +213,29 @@ def test_pandas_na_in_y_is_reported_as_missing():
     y = pd.Series(["a", "b"] * 14 + ["a", pd.NA], dtype="string")
     with pytest.raises(ValueError, match="pandas.NA; drop those rows"):
         CancelOutSelector().fit(X, y)
+
+
+@pytest.mark.parametrize("method", ["fit", "partial_fit"])
+@pytest.mark.parametrize("shared", ["global", "instance"])
+def test_a_refused_call_leaves_a_shared_random_generator_alone(data, method, shared):
+    # The seed was drawn before y and the weights were checked, so a retry
+    # after a refused call trained on other draws than a first call.
+    X, y = data
+    extra = {"classes": [0, 1]} if method == "partial_fit" else {}
+    bad_weight = np.ones(len(X))
+    bad_weight[0] = -1.0
+
+    def selector():
+        np.random.seed(0)  # what random_state=None draws from
+        state = None if shared == "global" else np.random.RandomState(0)
+        return CancelOutSelector(max_iter=5, n_estimators=2, random_state=state)
+
+    retried = selector()
+    with pytest.raises(ValueError, match="non-negative"):
+        getattr(retried, method)(X, y, sample_weight=bad_weight, **extra)
+    getattr(retried, method)(X, y, **extra)
+    first = selector()
+    getattr(first, method)(X, y, **extra)
+    np.testing.assert_array_equal(
+        retried.feature_importances_, first.feature_importances_
+    )
