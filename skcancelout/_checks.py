@@ -134,6 +134,15 @@ def _warn_if_count(y):
 
 def _numeric_target(y, dtype, what):
     """``y`` as an array of ``dtype``, or a ValueError saying what was expected."""
+    given = np.asarray(y)
+    # NumPy would parse "1" and "2.5"; labels held as text are not numbers.
+    if given.dtype.kind in "US" or (
+        given.dtype.kind == "O" and any(isinstance(v, str | bytes) for v in given.flat)
+    ):
+        raise ValueError(
+            f"This selector was fitted on {what}; y must be numeric again, "
+            f"got strings (dtype {given.dtype})."
+        )
     try:
         return np.asarray(y, dtype=dtype)
     except (TypeError, ValueError) as exc:

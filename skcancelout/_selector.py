@@ -371,6 +371,8 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         Raw gate weights ``w`` of each network.
     gate_history_ : ndarray of shape (n_iter_, n_features_in_)
         Mean gate value per epoch; only with ``keep_gate_history=True``.
+        Switched on between ``partial_fit`` calls, the epochs before hold
+        NaN (switched off, the history is dropped).
     loss_curve_ : list of float
         Training loss (task loss plus penalty, per network) after each epoch.
     validation_loss_curve_ : list of float
@@ -631,13 +633,7 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         _check_two_rows(X.shape[0] if kept is None else kept.size)
         # Rows of weight 0 count nowhere, the statistics of X included.
         self._update_stats(X, first=True, rows=kept)
-        if self._stats.constant.all():
-            warnings.warn(
-                "Every column of X is constant, so no feature can be told from "
-                "another: all importances are 0.",
-                UserWarning,
-                stacklevel=user_stacklevel(),
-            )
+        _warn_if_all_constant(self._stats, "X")
         data, shift, scale = self._training_data(
             *_rows_of(kept, X, target, sample_weight), device
         )
@@ -683,7 +679,7 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         X, and of a continuous y) and continue training from where the
         previous call stopped, at the constant rate ``learning_rate_init``
         (or the lower rate that an earlier batch's divergence left, see
-        :meth:`fit`).
+        :meth:`fit`, until ``learning_rate_init`` is set to another value).
         A hidden unit that has not fired on the last 256 rows of the stream
         gets fresh incoming weights and a zero outgoing weight, so networks
         whose units died when the stream changed keep learning, and sigmoid
@@ -782,6 +778,7 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         # here (_unchanged_on_error restores every statistic it did touch).
         kept = _positive_rows(sample_weight)
         self._update_stats(X, first, rows=kept)
+        _warn_if_all_constant(self._stats, "the stream so far")
         data, shift, scale = self._training_data(
             *_rows_of(kept, X, target, sample_weight), device
         )
@@ -801,8 +798,14 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
             _check_same_networks(model, self._net_state)
             _load_state(model, optimizer, self._net_state, self._optim_state)
             model.set_standardization(shift, scale)
-        # A learning rate halved on an earlier batch stays halved.
-        lr_factor = 1.0 if first else getattr(self, "_lr_factor", 1.0)
+        # A learning rate halved on an earlier batch stays halved, until
+        # learning_rate_init is set anew, as the warning that halved it
+        # advises.
+        lr_factor = 1.0
+        if not first and getattr(self, "_lr_halved_from", None) == (
+            self.learning_rate_init
+        ):
+            lr_factor = self._lr_factor
         settings = self._settings(
             data.n_samples, 1, streaming=True, lr_factor=lr_factor
         )
@@ -1424,6 +1427,7 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         self._state_format = _STATE_FORMAT
         self._rng_state = generator.get_state().numpy().copy()
         self._lr_factor = result.lr_factor
+        self._lr_halved_from = self.learning_rate_init
 
     def _record_curves(self, result, append):
         """Epoch counts, loss curves and gate history; a stream appends."""
@@ -1441,8 +1445,13 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         if self.keep_gate_history:
             n_features = self.feature_importances_.shape[0]
             new = np.asarray(result.gate_history).reshape(-1, n_features)
-            if append and hasattr(self, "gate_history_"):
-                new = np.vstack([self.gate_history_, new])
+            if append:
+                # Switched on mid-stream, the epochs before are unknown: NaN
+                # keeps one row per epoch, as n_iter_ counts them.
+                earlier = getattr(
+                    self, "gate_history_", np.full((previous, n_features), np.nan)
+                )
+                new = np.vstack([earlier, new])
             self.gate_history_ = new
         else:
             # Switched off mid-stream: a history with a gap would mislead.
@@ -1632,6 +1641,16 @@ def _check_two_rows(n_rows):
         raise ValueError(
             "Only one row has positive weight (sample_weight times "
             "class_weight); fit needs at least two."
+        )
+
+
+def _warn_if_all_constant(stats, what):
+    if stats.constant.all():
+        warnings.warn(
+            f"Every column of {what} is constant, so no feature can be told "
+            "from another: all importances are 0.",
+            UserWarning,
+            stacklevel=user_stacklevel(),
         )
 
 

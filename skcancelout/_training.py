@@ -431,8 +431,12 @@ class EnsembleAdam:
     def load_state_dict(self, state):
         entry = state["state"][0]
         self.n_steps = int(entry["step"])
-        self.exp_avg.copy_(torch.as_tensor(entry["exp_avg"]))
-        self.exp_avg_sq.copy_(torch.as_tensor(entry["exp_avg_sq"]))
+        with warnings.catch_warnings():
+            # A state loaded read-only (joblib's mmap_mode="r") is only read
+            # here: copied into the optimizer's own buffers.
+            warnings.filterwarnings("ignore", message="The given NumPy array")
+            self.exp_avg.copy_(torch.as_tensor(entry["exp_avg"]))
+            self.exp_avg_sq.copy_(torch.as_tensor(entry["exp_avg_sq"]))
         self.param_groups = [dict(state["param_groups"][0])]
 
 
@@ -760,7 +764,8 @@ def fit_loop(model, optimizer, data, settings, generator, validation=None):
     The rate is ``result.lr_factor`` times its schedule, starting from
     ``settings.lr_factor``, so ``partial_fit`` can carry a back-off over
     to the next batch.
-    Ctrl-C stops training, keeps the best state so far and warns.
+    Ctrl-C stops training, keeps the best state so far and warns; before
+    the first epoch is complete it propagates (there is nothing to keep).
     """
     result = LoopResult()
     result.lr_factor = settings.lr_factor
@@ -789,6 +794,9 @@ def fit_loop(model, optimizer, data, settings, generator, validation=None):
             if stopping.update(score, model, optimizer):
                 break
     except KeyboardInterrupt:
+        if result.n_iter == 0:
+            # Nothing was trained to keep: the call fails, and changes nothing.
+            raise
         warnings.warn(
             f"Training interrupted after {result.n_iter} epochs; keeping the "
             "best state reached so far.",

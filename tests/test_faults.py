@@ -1,5 +1,6 @@
 """Faults during fit, and the global state fit must leave as it found it."""
 
+import copy
 import hashlib
 import os
 import subprocess
@@ -113,25 +114,38 @@ def test_too_many_divergences_give_up_with_advice(data, monkeypatch):
             CancelOutSelector(**FAST).fit(X, y)
 
 
-@pytest.mark.parametrize("method", ["fit", "partial_fit"])
-def test_ctrl_c_keeps_a_usable_selector(data, monkeypatch, method):
+def test_ctrl_c_keeps_a_usable_selector(data, monkeypatch):
     X, y = data
-    epochs = 3 if method == "fit" else 1
     selector = CancelOutSelector(**FAST)
-    if method == "partial_fit":
-        selector.partial_fit(X, y, classes=[0, 1])
-        selector.partial_fit(X, y)
-    interrupt_at_epoch(monkeypatch, epochs)
+    interrupt_at_epoch(monkeypatch, 3)
     with pytest.warns(RuntimeWarning, match="interrupted") as record:
-        getattr(selector, method)(X, y)
+        selector.fit(X, y)
     assert record[0].filename == __file__
-    done = 2  # fit: epochs 1 and 2; partial_fit: the two calls before
-    assert selector.n_iter_ == done == len(selector.loss_curve_)
+    assert selector.n_iter_ == 2 == len(selector.loss_curve_)  # epochs 1 and 2
     assert np.all(np.isfinite(selector.feature_importances_))
     assert selector.transform(X).shape == (len(X), selector.get_support().sum())
     monkeypatch.undo()
     selector.partial_fit(X, y)
-    assert selector.n_iter_ == done + 1
+    assert selector.n_iter_ == 3
+
+
+@pytest.mark.parametrize("method", ["fit", "partial_fit"])
+def test_ctrl_c_before_an_epoch_is_done_undoes_the_call(data, monkeypatch, method):
+    # It was kept as a fit of nothing: a partial_fit counted the batch in
+    # n_samples_seen_ and the statistics, and both fell back to another
+    # importance formula (no first epoch to combine), which reordered them.
+    X, y = data
+    selector = CancelOutSelector(**FAST)
+    selector.partial_fit(X, y, classes=[0, 1])
+    before = copy.deepcopy(selector.__dict__)
+    interrupt_at_epoch(monkeypatch, 1)
+    with pytest.raises(KeyboardInterrupt):
+        getattr(selector, method)(X[:40], y[:40])
+    assert selector.n_samples_seen_ == len(X)
+    np.testing.assert_array_equal(
+        selector.feature_importances_, before["feature_importances_"]
+    )
+    assert selector.__dict__.keys() == before.keys()
 
 
 def test_unavailable_cuda_names_the_cpu_fix_before_training(data, monkeypatch):
@@ -225,7 +239,7 @@ def test_torch_thread_count_restored_when_fit_fails(data, monkeypatch):
         CancelOutSelector(n_jobs=-1, **FAST).fit(X, y)
     assert torch.get_num_threads() == before
     interrupt_at_epoch(monkeypatch, 1)
-    with pytest.warns(RuntimeWarning, match="interrupted"):
+    with pytest.raises(KeyboardInterrupt):
         CancelOutSelector(n_jobs=-1, **FAST).fit(X, y)
     assert torch.get_num_threads() == before
 
@@ -318,8 +332,8 @@ def test_read_only_arrays_are_accepted_and_untouched(data, dtype):
     selector = CancelOutSelector(**FAST).fit(X, y, sample_weight=weights)
     selector.partial_fit(X, y, sample_weight=weights)
     selector.transform(X)
-    for array, copy in zip((X, y, weights), copies, strict=True):
-        np.testing.assert_array_equal(array, copy)
+    for array, saved in zip((X, y, weights), copies, strict=True):
+        np.testing.assert_array_equal(array, saved)
 
 
 @pytest.mark.slow

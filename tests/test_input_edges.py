@@ -272,6 +272,13 @@ def test_data_with_nothing_to_rank_warns(data):
         CancelOutSelector(**FAST).fit(np.ones_like(X), y)
     with pytest.warns(UserWarning, match="y is constant"):
         CancelOutSelector(task="regression", **FAST).fit(X, np.full(len(X), 2.5))
+    # A stream warns while everything it has seen is constant (it was silent).
+    stream = CancelOutSelector(**FAST)
+    with pytest.warns(UserWarning, match="Every column of the stream so far"):
+        stream.partial_fit(np.ones_like(X))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        stream.partial_fit(X)  # now the columns vary
 
 
 def test_a_later_batch_far_outside_the_first_ones_range_is_standardized(data):

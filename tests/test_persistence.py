@@ -4,6 +4,7 @@ import io
 import pickle
 import subprocess
 import sys
+import warnings
 
 import joblib
 import numpy as np
@@ -52,6 +53,23 @@ def test_joblib_round_trip(data, fitted, tmp_path):
     path = tmp_path / "selector.joblib"
     joblib.dump(fitted, path)
     assert_same_selector(joblib.load(path), fitted, X)
+
+
+def test_a_stream_loaded_read_only_continues_without_a_torch_warning(data, tmp_path):
+    # joblib's mmap_mode="r" gives read-only arrays; torch warned that they
+    # are not writable when the optimizer state was read from them.
+    X, y = data
+    stream = CancelOutSelector(**FAST).partial_fit(X, y, classes=["no", "yes"])
+    path = tmp_path / "stream.joblib"
+    joblib.dump(stream, path)
+    loaded = joblib.load(path, mmap_mode="r")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        loaded.partial_fit(X, y)
+    stream.partial_fit(X, y)
+    np.testing.assert_array_equal(
+        loaded.feature_importances_, stream.feature_importances_
+    )
 
 
 def test_skops_round_trip_trusts_only_our_types(data, fitted, tmp_path):

@@ -89,6 +89,41 @@ def test_rejected_batch_leaves_state_untouched():
     np.testing.assert_array_equal(selector.mean_, mean)
 
 
+def test_a_gate_history_switched_on_mid_stream_keeps_one_row_per_epoch():
+    # It held only the epochs since, beside an n_iter_ that counts them all.
+    batches = list(drift_stream(4, rows=60))
+    selector = CancelOutSelector(**FAST)
+    for X, y in batches[:2]:
+        selector.partial_fit(X, y, classes=[0, 1])
+    selector.set_params(keep_gate_history=True)
+    for X, y in batches[2:]:
+        selector.partial_fit(X, y)
+    history = selector.gate_history_
+    assert history.shape == (selector.n_iter_, 10) == (4, 10)
+    assert np.isnan(history[:2]).all() and np.isfinite(history[2:]).all()
+    fitted = CancelOutSelector(max_iter=3, **FAST).fit(*batches[0])
+    fitted.set_params(keep_gate_history=True).partial_fit(*batches[1])
+    assert fitted.gate_history_.shape == (4, 10)
+    assert np.isnan(fitted.gate_history_[:3]).all()
+
+
+@pytest.mark.parametrize("kind", ["regression", "multilabel"])
+def test_a_later_batch_of_numbers_as_text_is_refused(kind):
+    # NumPy parsed "1" and "2": the batch trained as numbers.
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((60, 4))
+    if kind == "regression":
+        y = X[:, 0].round(1)
+    else:
+        y = (X[:, :2] > 0).astype(int)
+    selector = CancelOutSelector(**FAST).partial_fit(X, y)
+    seen = selector.n_samples_seen_
+    for text in (y.astype(str), y.astype(str).astype(object)):
+        with pytest.raises(ValueError, match="numeric again, got strings"):
+            selector.partial_fit(X, text)
+    assert selector.n_samples_seen_ == seen
+
+
 def test_partial_fit_continues_after_fit():
     X, y = make_classification(n_samples=100, n_features=5, random_state=0)
     selector = CancelOutSelector(max_iter=3, **FAST).fit(X, y)

@@ -155,6 +155,20 @@ def test_a_stream_at_too_high_a_rate_warns_once():
         halvings.append(sum("halved" in str(w.message) for w in record))
     assert halvings == [2, 0, 0, 0, 0, 0]
     assert np.all(np.isfinite(selector.feature_importances_))
+    rate = selector._optim_state["param_groups"][0]["lr"]
+    assert rate == 0.25
+    # The warning says to pass a lower rate; that rate is then used whole
+    # (it stayed divided by 4).
+    selector.set_params(learning_rate_init=0.01).partial_fit(X, y)
+    assert selector._optim_state["param_groups"][0]["lr"] == 0.01
+    # Also after fit: a stream that continues it starts from the new rate.
+    fitted = CancelOutSelector(learning_rate_init=1.0, random_state=0, max_iter=3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        fitted.fit(X, y)
+    assert fitted._lr_factor < 1
+    fitted.set_params(learning_rate_init=0.01).partial_fit(X, y)
+    assert fitted._optim_state["param_groups"][0]["lr"] == 0.01
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
