@@ -25,7 +25,7 @@ from sklearn.ensemble import GradientBoostingClassifier
 
 from .peers import CHEAP, METHODS, available
 from .quality import breast_top_scores, in_fold_auc, reference_auc
-from .report import side_benchmark_main
+from .report import shown_name, side_benchmark_main
 from .tasks import BREAST_CANCER_REFERENCE, breast_cancer
 
 SEEDS = range(5)
@@ -86,7 +86,7 @@ def markdown(result, smoke):
         sets = sorted({tuple(t) for t in row.get("top", ())})
         shown = "; ".join(" ".join(map(str, t)) for t in sets) if sets else "all"
         scores = " | ".join(f"{np.mean(row[name]):.4f}" for name in SCORERS)
-        lines.append(f"| {row['method']} | {scores} | {shown} |")
+        lines.append(f"| {shown_name(row['method'])} | {scores} | {shown} |")
     tops = [top for row in result["rows"] for top in row.get("top", ())]
     chosen = sorted({j for top in tops for j in top})
     names = load_breast_cancer().feature_names

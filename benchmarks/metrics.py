@@ -86,15 +86,20 @@ def stability(selected_sets):
 
 
 def stability_ceiling(hit_counts, k):
-    """The stability that hit@k leaves room for when the data change by seed.
+    """The no-repeat bound: the stability hit@k leaves room for when the
+    other columns picked never repeat.
 
     Two top-k sets holding ``a`` and ``b`` relevant columns share at most
     ``min(a, b)`` of them; their other columns are noise or probes, drawn
-    afresh with each seed's data, and repeat only by chance. Counting no
-    repeats, the pair's Jaccard index is at most ``m / (2k - m)`` with
-    ``m = min(a, b)``. Returns the mean of that over all pairs of seeds
-    (NaN for fewer than 2): a stability of 0.9 needs about 9.5 relevant
-    columns in a top 10 in every seed.
+    afresh with each seed's data. Counting no repeats among those, the
+    pair's Jaccard index is ``m / (2k - m)`` with ``m = min(a, b)``.
+    Returns the mean of that over all pairs of seeds (NaN for fewer than
+    2). Not a ceiling: the other columns do repeat, by chance (a random
+    top 10 of 50 columns shares 2 with another on average) or because a
+    method prefers the same positions or probes in every seed (the column
+    order is fixed, and the probes permute the same real columns), and
+    then stability exceeds it. Where they do not repeat, a stability of
+    0.9 needs about 9.5 relevant columns in a top 10 in every seed.
     """
     counts = [int(c) for c in hit_counts]
     pairs = [

@@ -29,8 +29,8 @@ def parse_args(argv):
         "--first-seed",
         type=int,
         default=0,
-        help="first data seed (default 0): e.g. 5 with --seeds 5 runs seeds "
-        "5-9, which no default was tuned on",
+        help="first data seed (default 0): e.g. 1000 with --seeds 5 runs "
+        "data seeds 1000-1004, which no sweep of the defaults has used",
     )
     parser.add_argument("--no-speed", action="store_true", help="skip speed section")
     parser.add_argument(

@@ -66,8 +66,27 @@ def default_fit_ratios(n=2000, d=500, repeats=3):
         "skcancelout_seconds_all": ours,
         "random_forest_300_seconds_all": forest,
         "original_cancelout_seconds_all": original,
+        **fit_ratios(ours, forest, original),
+    }
+
+
+def fit_ratios(ours, forest, original):
+    """skcancelout's fit time over the peers', three ways.
+
+    The fastest fit of each (each side's best case), the medians, and the
+    ratio within each repeat (fits run back to back, so the machine's
+    drift from repeat to repeat cancels): the fastest-fit ratio can pair
+    one side's lucky fit with the other's typical one.
+    """
+    paired_forest = [a / b for a, b in zip(ours, forest, strict=True)]
+    paired_original = [a / b for a, b in zip(ours, original, strict=True)]
+    return {
         "ratio_to_random_forest": min(ours) / min(forest),
         "ratio_to_original": min(ours) / min(original),
+        "median_ratio_to_random_forest": float(np.median(ours) / np.median(forest)),
+        "median_ratio_to_original": float(np.median(ours) / np.median(original)),
+        "paired_ratios_to_random_forest": paired_forest,
+        "paired_ratios_to_original": paired_original,
     }
 
 

@@ -1,5 +1,5 @@
-"""The benchmark's stability ceiling (benchmarks/metrics.py), which the closing
-tables of the benchmark page compare stability with."""
+"""The benchmark's no-repeat bound on stability (benchmarks/metrics.py,
+``stability_ceiling``), which the benchmark page compares stability with."""
 
 import numpy as np
 import pytest
