@@ -8,6 +8,13 @@ fits ``CancelOutSelector(random_state=seed, **params)`` on the training split
 of each task (as ``benchmarks.run`` does) for seeds 0..n-1 and prints one
 line: ``task=hit@k/stability/mean fit seconds``. ``--offset 100`` trains
 with selector seeds 100..100+n-1 on the same data (data seeds 0..n-1).
+
+torch runs on one thread here. Under the default ``n_jobs=None`` every
+development task's fit in the harness does too (its largest product per
+step stays below the 2**24 multiply-adds from which a second thread is
+taken; wide's, the largest, is 32 x 2000 x 256 = 16.4M), so the
+two give the same fits; a setting that enlarges the networks or the
+batch can cross that line, and then the harness may round differently.
 """
 
 import argparse

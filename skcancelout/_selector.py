@@ -361,8 +361,8 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
     feature_importances_ : ndarray of shape (n_features_in_,)
         Mean over the networks of each feature's importance (see
         ``importance_type``); non-negative, higher is more important,
-        exactly 0 for constant features (in ``fit``, constant on the rows
-        of positive weight).
+        exactly 0 for constant features (constant on the rows of positive
+        weight).
     feature_importances_std_ : ndarray of shape (n_features_in_,)
         Standard deviation of the importances over the networks.
     all_importances_ : ndarray of shape (n_estimators, n_features_in_)

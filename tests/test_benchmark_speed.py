@@ -32,7 +32,9 @@ def test_fit_ratios_give_the_fastest_the_median_and_each_repeat():
     # The fastest-fit ratio paired one side's lucky fit with the other's
     # typical one (1.47 s against the forest's 4.00, where the median fits
     # were 1.92 and 4.20); the medians and per-repeat ratios say so.
-    ratios = speed.fit_ratios([2.27, 1.47, 1.92], [4.56, 4.00, 4.20], [22.0, 20.6, 21.0])
+    ratios = speed.fit_ratios(
+        [2.27, 1.47, 1.92], [4.56, 4.00, 4.20], [22.0, 20.6, 21.0]
+    )
     assert ratios["ratio_to_random_forest"] == pytest.approx(1.47 / 4.00)
     assert ratios["median_ratio_to_random_forest"] == pytest.approx(1.92 / 4.20)
     assert ratios["median_ratio_to_original"] == pytest.approx(1.92 / 21.0)
