@@ -29,6 +29,7 @@ from sklearn.utils import Bunch
 from sklearn.utils._param_validation import (
     HasMethods,
     Interval,
+    InvalidParameterError,
     RealNotInt,
     StrOptions,
 )
@@ -81,7 +82,7 @@ def _default_grid(n_features, min_features):
     return np.unique(np.asarray(grid, dtype=np.intp))
 
 
-def _importances(selector):
+def _importances(selector, n_features):
     try:
         importances = selector.feature_importances_
     except AttributeError as exc:
@@ -90,7 +91,14 @@ def _importances(selector):
             "CancelOutSelectorCV ranks features by it. Pass a CancelOutSelector "
             "or another estimator that sets feature_importances_."
         ) from exc
-    return np.asarray(importances, dtype=np.float64)
+    importances = np.asarray(importances, dtype=np.float64)
+    if importances.shape != (n_features,):
+        raise ValueError(
+            f"The selector {selector!r} set feature_importances_ of shape "
+            f"{importances.shape}; CancelOutSelectorCV needs one importance per "
+            f"column of X, shape ({n_features},)."
+        )
+    return importances
 
 
 def _fold_selector(selector, task):
@@ -120,6 +128,8 @@ def _fit_and_score_fold(selector, estimator, X, y, split, grid, scorer, routed):
 
     try:
         selector.fit(X_train, y_train, **selector_params)
+    except InvalidParameterError:
+        raise  # a setting of the selector, not the split's doing
     except ValueError as exc:
         # The message speaks of "y", which here is one split's training part.
         raise ValueError(
@@ -129,7 +139,7 @@ def _fit_and_score_fold(selector, estimator, X, y, split, grid, scorer, routed):
             "a cv that shuffles or stratifies (e.g. StratifiedKFold(shuffle="
             "True) for class labels), or fewer folds."
         ) from exc
-    order = ranking(_importances(selector))
+    order = ranking(_importances(selector, X.shape[1]))
 
     scores = np.empty(len(grid))
     for i, k in enumerate(grid):
@@ -137,6 +147,24 @@ def _fit_and_score_fold(selector, estimator, X, y, split, grid, scorer, routed):
         model = clone(estimator).fit(X_train[:, columns], y_train, **estimator_params)
         scores[i] = scorer(model, X_test[:, columns], y_test, **score_params)
     return scores, order
+
+
+def _n_rows(rows):
+    """Rows a split's part holds: indices, or a boolean mask."""
+    rows = np.asarray(rows)
+    return int(np.count_nonzero(rows)) if rows.dtype.kind == "b" else rows.size
+
+
+def _check_fold_classes(y_train, index):
+    """Refuse a split whose training part holds a single class."""
+    classes = np.unique(y_train)
+    if classes.size < 2:
+        raise ValueError(
+            f"The training part of cross-validation split {index} holds a "
+            f"single class ({classes.tolist()[0]!r}), so no selector or model "
+            "can be fitted on it; pass a cv that shuffles or stratifies "
+            "(e.g. StratifiedKFold(shuffle=True)), or fewer folds."
+        )
 
 
 def _is_one_shot(cv):
@@ -238,14 +266,25 @@ def _one_standard_error_choice(scores):
     """
     mean = scores.mean(axis=0)
     if np.all(np.isnan(mean)):
+        failed = np.isnan(scores).any(axis=1)
         raise ValueError(
-            "Every cross-validation score is NaN, so no number of features can "
-            "be chosen; check that `estimator` fits and `scoring` suits y."
+            "Every size's mean cross-validation score is NaN (NaN scores in "
+            f"split(s) {np.flatnonzero(failed).tolist()}), so no number of "
+            "features can be chosen; check that `estimator` fits and `scoring` "
+            "suits y and every test fold."
         )
-    best = np.nanargmax(mean)
-    standard_error = scores[:, best].std() / np.sqrt(scores.shape[0])
+    best = int(np.nanargmax(mean))
+    if not np.isfinite(mean[best]):
+        # +inf: the first size to reach it; -inf everywhere: nothing to tell
+        # the sizes apart, so the smallest.
+        return int(np.flatnonzero(mean == mean[best])[0])
+    # The spread in units of the largest score, so that scores near 1e160
+    # (a mean squared error of y at 1e80) do not square to infinity.
+    at_best = scores[:, best]
+    unit = np.max(np.abs(at_best)) or 1.0
+    standard_error = unit * np.std(at_best / unit) / np.sqrt(scores.shape[0])
     # NaN means never compare as >=, so a size whose score failed is skipped.
-    return np.flatnonzero(mean >= mean[best] - standard_error)[0]
+    return int(np.flatnonzero(mean >= mean[best] - standard_error)[0])
 
 
 class CancelOutSelectorCV(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
@@ -526,8 +565,15 @@ class CancelOutSelectorCV(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
                 f"cv={self.cv!r} gave no train/test splits; pass a number of "
                 "folds, a splitter or a non-empty list of (train, test) pairs."
             )
-        for train, test in splits:
+        for index, (train, test) in enumerate(splits):
             _check_fold_indices(train, test, X.shape[0])
+            if labels is not None:
+                _check_fold_classes(y[train], index)
+        # A setting the selector refuses fails here, once, not in a fold.
+        if hasattr(selector, "_validate_params"):
+            clone(selector)._validate_params()
+        if isinstance(selector, CancelOutSelector):
+            clone(selector)._check_parameters()
         folds = Parallel(n_jobs=self.n_jobs, verbose=self.verbose)(
             delayed(_fit_and_score_fold)(
                 _fold_selector(selector, task),
@@ -542,18 +588,19 @@ class CancelOutSelectorCV(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
             for index, (train, test) in enumerate(splits)
         )
         scores = np.array([fold_scores for fold_scores, _ in folds])
-        smallest = min(len(test) for _, test in splits)
-        if np.all(np.isnan(scores)) and smallest < 2:
+        smallest = min(_n_rows(test) for _, test in splits)
+        # One fold's NaN makes every mean NaN, as if all had failed.
+        if np.all(np.isnan(scores.mean(axis=0))) and smallest < 2:
             raise ValueError(
-                f"Every cross-validation score is NaN: cv={self.cv!r} leaves "
-                f"{smallest} row in a test fold, too few for a score such as "
-                "R² or ROC AUC; use fewer folds, more rows, or a scoring that "
+                f"Every size's mean cross-validation score is NaN: cv={self.cv!r} "
+                f"leaves {smallest} row in a test fold, too few for a score such "
+                "as R² or ROC AUC; use fewer folds, more rows, or a scoring that "
                 "one row can give."
             )
         self.n_features_ = int(grid[_one_standard_error_choice(scores)])
 
         self.selector_ = clone(selector).fit(X, y, **routed.selector.fit)
-        self.feature_importances_ = _importances(self.selector_)
+        self.feature_importances_ = _importances(self.selector_, X.shape[1])
         self.support_ = support_mask(
             self.feature_importances_, -np.inf, self.n_features_
         )
@@ -597,8 +644,14 @@ class CancelOutSelectorCV(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
                 )
             given = np.asarray(self.n_features_grid)
             grid = np.unique(given)
+            # NumPy reads [True, 2] as [1, 2]; a boolean is no count.
+            flags = any(
+                isinstance(v, bool | np.bool_)
+                for v in np.asarray(self.n_features_grid, dtype=object).ravel()
+            )
             if (
-                given.ndim != 1
+                flags
+                or given.ndim != 1
                 or grid.size == 0
                 or not np.issubdtype(grid.dtype, np.integer)
                 or grid[0] < 1

@@ -456,7 +456,90 @@ def test_a_fold_that_fails_is_named_with_what_to_change():
     X, _ = make_data("classification", n_samples=40)
     y = np.r_[np.zeros(20, dtype=int), np.ones(20, dtype=int)]
     search = CancelOutSelectorCV(selector=fast_selector(), cv=KFold(2))
-    with pytest.raises(ValueError, match="split 0 .*single class.*shuffles"):
+    with pytest.raises(
+        ValueError, match="split 0 holds a single class.*shuffles"
+    ) as info:
+        search.fit(X, y)
+    assert "without y" not in str(info.value)
+    # What the selector refuses in a fold for the split's sake is named too.
+    few = CancelOutSelectorCV(selector=fast_selector(early_stopping=True), cv=KFold(2))
+    y = np.r_[np.zeros(19, dtype=int), 1, np.zeros(19, dtype=int), 1]
+    with pytest.raises(ValueError, match="split 0 .*single row.*shuffles"):
+        few.fit(X, y)
+
+
+@pytest.mark.parametrize(
+    "selector",
+    [
+        CancelOutSelector(alpha=-1.0),
+        CancelOutSelector(hidden_layer_sizes=(0,)),
+        DecisionTreeRegressor(max_depth=0),
+    ],
+)
+def test_a_setting_the_selector_refuses_is_not_blamed_on_the_split(selector):
+    # It was wrapped in "the split is at fault: pass a cv that shuffles".
+    X, y = make_data("regression")
+    with pytest.raises(ValueError) as info:
+        CancelOutSelectorCV(selector=selector, cv=3).fit(X, y)
+    assert "split" not in str(info.value)
+
+
+@pytest.mark.parametrize("scale", [1e80, 1e160])
+def test_the_one_standard_error_rule_holds_at_any_score_scale(scale):
+    # At 1e80 the spread of the squared errors overflowed and every size
+    # passed the cut (the smallest won); at 1e160 an infinite score left no
+    # size at all, and indexing the empty choice raised IndexError.
+    X, y = make_data("regression")
+    params = dict(
+        selector=DecisionTreeRegressor(max_depth=3, random_state=0),
+        estimator=Ridge(),
+        cv=3,
+        scoring="neg_mean_squared_error",
+    )
+    plain = CancelOutSelectorCV(**params).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # the scorer overflows
+        scaled = CancelOutSelectorCV(**params).fit(X, y * scale)
+    if scale == 1e80:
+        assert scaled.n_features_ == plain.n_features_ >= 3
+    else:
+        assert 1 <= scaled.n_features_ <= X.shape[1]
+
+
+def test_one_failed_fold_is_named_not_called_every_score():
+    # One test fold of a single row made every mean NaN, and the message
+    # said every score was NaN and blamed the estimator.
+    X, y = make_data("regression")
+    cv = [(np.arange(1, 240), np.array([0])), (np.arange(120), np.arange(120, 240))]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # R² warns on the one-row fold
+        with pytest.raises(ValueError, match="leaves 1 row in a test fold"):
+            CancelOutSelectorCV(selector=fast_selector(), cv=cv).fit(X, y)
+
+
+class _WrongImportances(DecisionTreeRegressor):
+    def fit(self, X, y, **kwargs):
+        super().fit(X, y, **kwargs)
+        self.imp_ = np.ones(3)
+        return self
+
+    @property
+    def feature_importances_(self):
+        return self.imp_
+
+
+def test_importances_of_another_length_than_x_has_columns_are_refused():
+    X, y = make_data("regression")
+    with pytest.raises(ValueError, match=r"shape \(3,\).*shape \(10,\)"):
+        CancelOutSelectorCV(selector=_WrongImportances(), cv=3).fit(X, y)
+
+
+def test_a_boolean_in_the_grid_is_refused():
+    X, y = make_data("regression")
+    search = CancelOutSelectorCV(
+        selector=fast_selector(), n_features_grid=[True, 2], step=None, cv=3
+    )
+    with pytest.raises(ValueError, match="n_features_grid must be"):
         search.fit(X, y)
 
 
