@@ -318,10 +318,10 @@ class CancelOutSelectorCV(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
         ``LogisticRegression`` when `y` holds class labels (one per label,
         through ``OneVsRestClassifier``, for a multilabel indicator `y`), and
         by ``RidgeCV`` for real values (the scaler does not center a sparse
-        X; each column is divided by its largest ``|value|`` before it,
-        so columns beyond 1e154 or below 1e-154 neither overflow nor
-        vanish). Pass the model you will use after the selection, since
-        the best number of features depends on it.
+        X). In either, each column is first divided by its largest
+        ``|value|``, so columns beyond 1e154 or below 1e-154 neither
+        overflow nor vanish. Pass the model you will use after the
+        selection, since the best number of features depends on it.
 
     n_features_grid : array-like of int, default=None
         Numbers of features to score, each between 1 and the number of

@@ -15,7 +15,7 @@ from sklearn.base import BaseEstimator, _fit_context
 from sklearn.feature_selection import SelectorMixin
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import Interval, InvalidParameterError, StrOptions
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.validation import (
     check_is_fitted,
@@ -296,7 +296,8 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         infinite, or whose task loss grows over 100 times that of the first
         step, is restarted at half the rate with a ``RuntimeWarning``; after
         3 halvings ``fit`` raises a ``ValueError``. ``partial_fit`` keeps a
-        halved rate for the later batches.
+        halved rate for the later batches, until ``learning_rate_init`` is
+        set to another value.
     batch_size : int or "auto", default="auto"
         Rows per optimizer step; ``"auto"`` is
         ``min(256, max(32, n_samples // 8))``, about 8 steps per epoch on
@@ -312,6 +313,9 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         little lower). The held-out loss can be lowest after one or two
         epochs, before the gates of noise columns have shut, and then the
         ranking is worse (see "Defaults and evidence" in the user guide).
+        For class labels the split is stratified: a class with a single
+        row (of positive weight) is refused, as is a split that leaves
+        fewer than two rows to train on.
     validation_fraction : float, default=0.1
         Share of the data held out when ``early_stopping`` is True.
     n_iter_no_change : int, default=10
@@ -320,6 +324,8 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         Minimum improvement of the monitored loss.
     class_weight : dict, "balanced" or None, default=None
         Weights of the classes in the loss, as in scikit-learn classifiers.
+        ``partial_fit`` refuses ``"balanced"`` (one batch does not show the
+        class frequencies of a stream); pass a dict there.
     keep_gate_history : bool, default=False
         Record the mean gate value of each feature after every epoch in
         ``gate_history_`` (costs ``max_iter * n_features`` floats).
@@ -434,9 +440,9 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         absolute value (1 for a column of zeros), so it is standardized to
         0 and its importance is 0.
     n_samples_seen_ : int
-        Rows that the statistics and networks have seen: those of ``fit``,
-        or of every ``partial_fit`` call since the first, rows of weight 0
-        left out.
+        Rows that the column statistics have seen: those of ``fit``, or of
+        every ``partial_fit`` call since the first, rows of weight 0 left
+        out (with ``early_stopping``, the networks train on fewer).
     threshold_ : float
         The numeric threshold in force (a property: it follows
         ``threshold`` set after fit).
@@ -594,14 +600,16 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
             without labels: the networks learn to reconstruct X.
         sample_weight : array-like of shape (n_samples,), default=None
             Weight of each sample in the loss (times ``class_weight``). Only
-            ratios matter. Rows of weight 0 (after ``class_weight``) count
-            nowhere, as if not passed: not in training, not in the column
-            statistics that standardize X (``mean_``, ``scale_``,
-            ``n_samples_seen_``; so an outlier of weight 0 changes nothing,
-            and a column with one value on all other rows is constant), not
-            in the mean and spread that standardize a continuous y, and not
-            in the class frequencies of ``class_weight="balanced"`` (which
-            counts rows by their weight).
+            ratios matter. Rows of weight 0 (after ``class_weight``) are
+            left out of training, of the column statistics that standardize
+            X (``mean_``, ``scale_``, ``n_samples_seen_``; so an outlier of
+            weight 0 changes nothing, and a column with one value on all
+            other rows is constant), of the mean and spread that standardize
+            a continuous y, and of the class frequencies of
+            ``class_weight="balanced"`` (which counts rows by their weight).
+            They are still checked (NaN is refused), and their labels are
+            still classes in ``classes_``, as in scikit-learn's classifiers:
+            a class seen only in rows of weight 0 keeps an output.
 
         Returns
         -------
@@ -1250,7 +1258,8 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
             "state; lower n_estimators or hidden_layer_sizes."
         )
         if n_weights > _MOST_WEIGHTS:
-            raise ValueError(too_large)
+            # A setting, whatever the data: raised as parameter errors are.
+            raise InvalidParameterError(too_large)
         try:
             return _network.GatedEnsemble(
                 n_features=n_features,

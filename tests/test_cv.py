@@ -473,6 +473,7 @@ def test_a_fold_that_fails_is_named_with_what_to_change():
     [
         CancelOutSelector(alpha=-1.0),
         CancelOutSelector(hidden_layer_sizes=(0,)),
+        CancelOutSelector(hidden_layer_sizes=(10**13,)),
         DecisionTreeRegressor(max_depth=0),
     ],
 )

@@ -358,3 +358,16 @@ def test_a_class_weight_dict_weighs_later_batches_that_lack_its_classes():
     # dicts agree; a batch of both classes tells them apart.
     np.testing.assert_array_equal(after(zeros, {1: 10.0}), after(zeros, {1: 3.0}))
     assert not np.array_equal(after(mixed, {1: 10.0}), after(mixed, {1: 3.0}))
+
+
+def test_a_class_seen_only_in_rows_of_weight_zero_stays_a_class():
+    # As in scikit-learn's classifiers: classes_ lists every label of y, so
+    # predict-style consumers of classes_ see the same set with or without
+    # the weights; that class's output simply never trains.
+    X, y, _ = two_regimes()
+    y = y.copy()
+    y[:20] = 2
+    weight = (y != 2).astype(float)
+    selector = CancelOutSelector(**FAST).fit(X, y, sample_weight=weight)
+    np.testing.assert_array_equal(selector.classes_, [0, 1, 2])
+    assert selector.n_samples_seen_ == len(X) - 20
