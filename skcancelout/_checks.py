@@ -507,7 +507,8 @@ def check_indicator_values(y, fitted=False):
     start = (
         "This selector was fitted on a multilabel indicator matrix"
         if fitted
-        else "A 2-D y of two values is read as a multilabel indicator matrix"
+        else "A 2-D y of at most two integer values is read as a multilabel "
+        "indicator matrix"
     )
     raise ValueError(
         f"{start}, which holds only 0 and 1; y holds {shown}. Pass "

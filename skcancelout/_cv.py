@@ -134,10 +134,7 @@ def _fit_and_score_fold(selector, estimator, X, y, split, grid, scorer, routed):
         # The message speaks of "y", which here is one split's training part.
         raise ValueError(
             f"The selector could not be fitted on the training part of "
-            f"cross-validation split {index} ({len(y_train)} rows): {exc} "
-            "Where all of y has what that asks for, the split does not: pass "
-            "a cv that shuffles or stratifies (e.g. StratifiedKFold(shuffle="
-            "True) for class labels), or fewer folds."
+            f"cross-validation split {index} ({len(y_train)} rows): {exc}"
         ) from exc
     order = ranking(_importances(selector, X.shape[1]))
 
@@ -264,7 +261,12 @@ def _one_standard_error_choice(scores):
     noise, so its maximum lands on an arbitrary size; the smallest size that
     cannot be told apart from the best is the one worth keeping.
     """
-    mean = scores.mean(axis=0)
+    # Means and spread in units of the largest finite score, so that scores
+    # near 1e160 (a squared error of y at 1e80) neither square nor sum to
+    # infinity.
+    finite = np.abs(scores[np.isfinite(scores)])
+    unit = finite.max() if finite.size and finite.max() > 0 else 1.0
+    mean = unit * (scores / unit).mean(axis=0)
     if np.all(np.isnan(mean)):
         failed = np.isnan(scores).any(axis=1)
         raise ValueError(
@@ -278,11 +280,8 @@ def _one_standard_error_choice(scores):
         # +inf: the first size to reach it; -inf everywhere: nothing to tell
         # the sizes apart, so the smallest.
         return int(np.flatnonzero(mean == mean[best])[0])
-    # The spread in units of the largest score, so that scores near 1e160
-    # (a mean squared error of y at 1e80) do not square to infinity.
-    at_best = scores[:, best]
-    unit = np.max(np.abs(at_best)) or 1.0
-    standard_error = unit * np.std(at_best / unit) / np.sqrt(scores.shape[0])
+    spread = np.std(scores[:, best] / unit)
+    standard_error = unit * spread / np.sqrt(scores.shape[0])
     # NaN means never compare as >=, so a size whose score failed is skipped.
     return int(np.flatnonzero(mean >= mean[best] - standard_error)[0])
 

@@ -76,15 +76,7 @@ class ColumnStats:
         )
 
     @classmethod
-    def from_data(cls, X, rows=None):
-        """The statistics of X, or of its ``rows`` (row indices) only.
-
-        A dense X is read in blocks of rows, never copied whole.
-        """
-        if rows is not None and sp.issparse(X):
-            X = sp.csr_matrix(X)[rows]
-        elif rows is not None:
-            return cls._from_blocks(X, rows)
+    def from_data(cls, X):
         if sp.issparse(X):
             low, high = min_max_axis(X, axis=0)
             low, high = np.asarray(low, np.float64), np.asarray(high, np.float64)
@@ -93,30 +85,20 @@ class ColumnStats:
             mean, var = mean_variance_axis(scaled, axis=0)
             std = np.sqrt(np.maximum(var, 0.0))
             return cls(absmax, mean, std, constant=low == high)
-        return cls._from_blocks(X, None)
-
-    @classmethod
-    def _from_blocks(cls, X, rows):
-        """Dense X's statistics, over ``rows`` (None: all), block by block."""
-        n = X.shape[0] if rows is None else len(rows)
-
-        def blocks():
-            for part in _chunks((n, X.shape[1])):
-                yield X[part] if rows is None else X[rows[part]]
-
+        n = X.shape[0]
         low = np.full(X.shape[1], np.inf)
         high = np.full(X.shape[1], -np.inf)
-        for block in blocks():
-            np.minimum(low, block.min(axis=0), out=low)
-            np.maximum(high, block.max(axis=0), out=high)
+        for rows in _chunks(X.shape):
+            np.minimum(low, X[rows].min(axis=0), out=low)
+            np.maximum(high, X[rows].max(axis=0), out=high)
         absmax = _safe_absmax(np.maximum(np.abs(low), np.abs(high)))
         total = np.zeros(X.shape[1])
-        for block in blocks():
-            total += (block / absmax).sum(axis=0)
+        for rows in _chunks(X.shape):
+            total += (X[rows] / absmax).sum(axis=0)
         mean = total / n
         squares = np.zeros(X.shape[1])
-        for block in blocks():
-            part = block / absmax
+        for rows in _chunks(X.shape):
+            part = X[rows] / absmax
             part -= mean
             squares += np.einsum("ij,ij->j", part, part)
         return cls(absmax, mean, np.sqrt(squares / n), constant=low == high)

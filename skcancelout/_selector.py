@@ -637,21 +637,24 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         target = self._encode_target(y, fitting=True, whole=True, weight=weight)
         # After _encode_target: class_weight needs the task of this y.
         sample_weight = self._sample_weights(y, weight)
+        # Rows of weight 0 are dropped here, before anything reads X: the
+        # fit is that on the other rows (one copy of them), its statistics,
+        # tests and correlations included; their labels stay in classes_.
         kept = _positive_rows(sample_weight)
-        _check_two_rows(X.shape[0] if kept is None else kept.size)
-        # Rows of weight 0 count nowhere, the statistics of X included.
-        self._update_stats(X, first=True, rows=kept)
+        if kept is not None:
+            X, target, sample_weight = _rows_of(kept, X, target, sample_weight)
+            y = None if y is None else y[kept]
+        _check_two_rows(X.shape[0])
+        if self._task in ("binary", "multiclass") and np.unique(y).size < 2:
+            raise ValueError(
+                "Only one class has rows of positive weight (sample_weight "
+                "times class_weight); classification needs at least two."
+            )
+        self._update_stats(X, first=True)
         _warn_if_all_constant(self._stats, "X")
-        data, shift, scale = self._training_data(
-            *_rows_of(kept, X, target, sample_weight), device
-        )
-        if kept is not None and y is not None:
-            y = y[kept]
-            if self._task in ("binary", "multiclass") and np.unique(y).size < 2:
-                raise ValueError(
-                    "Only one class has rows of positive weight (sample_weight "
-                    "times class_weight); classification needs at least two."
-                )
+        data, shift, scale = self._training_data(X, target, sample_weight, device)
+        self._check_split(y, data.n_samples)
+        self._check_network_size(X.shape[1])
         # Drawn once the data passed every check: a refused call leaves a
         # shared generator (random_state=None or a RandomState) as it was.
         rng, generator = self._random_sources()
@@ -784,12 +787,13 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         sample_weight = self._sample_weights(y, weight)
         # After y's and the weights' checks, so a refused batch does no work
         # here (_unchanged_on_error restores every statistic it did touch).
-        kept = _positive_rows(sample_weight)
-        self._update_stats(X, first, rows=kept)
+        kept = _positive_rows(sample_weight)  # dropped as in fit
+        if kept is not None:
+            X, target, sample_weight = _rows_of(kept, X, target, sample_weight)
+        self._update_stats(X, first)
         _warn_if_all_constant(self._stats, "the stream so far")
-        data, shift, scale = self._training_data(
-            *_rows_of(kept, X, target, sample_weight), device
-        )
+        data, shift, scale = self._training_data(X, target, sample_weight, device)
+        self._check_network_size(X.shape[1])
         if first:  # once the batch passed every check (see fit)
             _, generator = self._random_sources()
         else:
@@ -810,9 +814,9 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         # learning_rate_init is set anew, as the warning that halved it
         # advises.
         lr_factor = 1.0
-        if not first and getattr(self, "_lr_halved_from", None) == (
-            self.learning_rate_init
-        ):
+        # (A state saved before _lr_halved_from existed keeps its factor.)
+        halved_from = getattr(self, "_lr_halved_from", self.learning_rate_init)
+        if not first and halved_from == self.learning_rate_init:
             lr_factor = self._lr_factor
         settings = self._settings(
             data.n_samples, 1, streaming=True, lr_factor=lr_factor
@@ -1149,11 +1153,10 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         return self._y_stats.absmax.size
 
     # ------------------------------------------------------------ training
-    def _split(self, data, y, rng):
+    def _check_split(self, y, n):
+        """Refuse, before any random draw, data ``_split`` cannot divide."""
         if not self.early_stopping:
-            return data, None
-        n = data.n_samples
-        stratify = None
+            return
         if self._task in ("binary", "multiclass"):
             # Each class keeps rows on both sides, or the networks would
             # train on fewer classes than y has (one, in the worst case).
@@ -1162,10 +1165,17 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
                 rare = classes[counts.argmin()].tolist()
                 raise ValueError(
                     f"early_stopping holds out rows of every class, but class "
-                    f"{rare!r} has a single row (of positive "
-                    "weight). Pass more rows of it, or early_stopping=False."
+                    f"{rare!r} has a single row (of positive weight). Pass more "
+                    "rows of it, or early_stopping=False."
                 )
-            stratify = y
+        # The same split on a throwaway generator: its refusals come now.
+        self._split(_SizesOnly(n), y, np.random.RandomState(0))
+
+    def _split(self, data, y, rng):
+        if not self.early_stopping:
+            return data, None
+        n = data.n_samples
+        stratify = y if self._task in ("binary", "multiclass") else None
         try:
             train_idx, val_idx = train_test_split(
                 np.arange(n),
@@ -1245,9 +1255,9 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         self._hidden_sizes()
         return self._torch_device()
 
-    def _build_model(self, n_features, generator, shift, scale, device):
-        n_outputs = self._n_outputs(n_features)
-        sizes = (n_features, *self._hidden_sizes(), n_outputs)
+    def _network_sizes(self, n_features):
+        """``(layer widths, number of weights, message if too large)``."""
+        sizes = (n_features, *self._hidden_sizes(), self._n_outputs(n_features))
         n_weights = self.n_estimators * (
             n_features + sum((a + 1) * b for a, b in pairwise(sizes))
         )
@@ -1257,9 +1267,18 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
             "machine's memory can take with their gradients and optimizer "
             "state; lower n_estimators or hidden_layer_sizes."
         )
+        return sizes, n_weights, too_large
+
+    def _check_network_size(self, n_features):
+        _, n_weights, too_large = self._network_sizes(n_features)
         if n_weights > _MOST_WEIGHTS:
             # A setting, whatever the data: raised as parameter errors are.
             raise InvalidParameterError(too_large)
+
+    def _build_model(self, n_features, generator, shift, scale, device):
+        sizes, _, too_large = self._network_sizes(n_features)
+        n_outputs = sizes[-1]
+        self._check_network_size(n_features)
         try:
             return _network.GatedEnsemble(
                 n_features=n_features,
@@ -1481,10 +1500,9 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
                 "keep training, fit a new selector on the data seen so far."
             )
 
-    def _update_stats(self, X, first, rows=None):
-        """Take X (its ``rows`` only, when given) into the column statistics."""
+    def _update_stats(self, X, first):
         previous = None if first else (self._stats, self.n_samples_seen_)
-        self._stats, self.n_samples_seen_ = running_stats(X, previous, rows)
+        self._stats, self.n_samples_seen_ = running_stats(X, previous)
         self.mean_, self.scale_ = self._stats.mean, self._stats.scale
 
     # ------------------------------------------------------------ selection
@@ -1676,6 +1694,16 @@ def _rows_of(rows, *arrays):
         else values[rows]
         for values in arrays
     )
+
+
+class _SizesOnly:
+    """What ``_split`` reads of TrainingData to check a split: its size."""
+
+    def __init__(self, n_samples):
+        self.n_samples = n_samples
+
+    def subset(self, index):
+        return self
 
 
 def _positive_rows(sample_weight):

@@ -18,12 +18,11 @@ torch = LazyModule("torch")  # imported by the first fit (see _lazy)
 _STATE_FORMAT = 3
 
 
-def running_stats(values, previous=None, rows=None):
-    """``(stats, rows)``: the column statistics of ``values`` (2-D; of its
-    ``rows`` only, when given) and their number of rows, merged into
-    ``previous``, such a pair from the batches before, when given."""
-    batch = ColumnStats.from_data(values, rows)
-    n_new = values.shape[0] if rows is None else len(rows)
+def running_stats(values, previous=None):
+    """``(stats, rows)``: the column statistics of ``values`` (2-D) and their
+    number of rows, merged into ``previous``, such a pair from the batches
+    before, when given."""
+    batch, n_new = ColumnStats.from_data(values), values.shape[0]
     if previous is None:
         return batch, n_new
     old, n_old = previous

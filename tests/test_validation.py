@@ -247,6 +247,14 @@ def test_a_refused_call_leaves_a_shared_random_generator_alone(data, method, sha
     retried = selector()
     with pytest.raises(ValueError, match="non-negative"):
         getattr(retried, method)(X, y, sample_weight=bad_weight, **extra)
+    # Refusals that come later in the call: a class of one row under early
+    # stopping, networks too large for any memory.
+    with pytest.raises(ValueError, match="single row"):
+        retried.set_params(early_stopping=True).fit(X, np.r_[y[:-1], 2])
+    retried.set_params(early_stopping=False, n_estimators=10**13)
+    with pytest.raises(ValueError, match="lower n_estimators"):
+        getattr(retried, method)(X, y, **extra)
+    retried.set_params(n_estimators=2)
     getattr(retried, method)(X, y, **extra)
     first = selector()
     getattr(first, method)(X, y, **extra)

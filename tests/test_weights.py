@@ -239,7 +239,7 @@ def test_rows_of_weight_zero_count_nowhere(sparse, target):
     # a column varying only on rows of weight 0 was ranked (first, without y).
     rng = np.random.RandomState(0)
     X = rng.normal(size=(200, 5))
-    X[0, 1] = 1e6
+    X[0, 1] = 1e300  # 1e6 could not reach the overflow of weights x squares
     X[100:, 2] = 5.0
     values = X[:, 0] + X[:, 1] + 0.1 * rng.normal(size=200)
     y = {"none": None, "classes": (values > 0).astype(int), "values": values}[target]
@@ -252,6 +252,10 @@ def test_rows_of_weight_zero_count_nowhere(sparse, target):
         weighted.feature_importances_, dropped.feature_importances_
     )
     np.testing.assert_array_equal(weighted.mean_, dropped.mean_)
+    for name in ("univariate_pvalues_", "conditional_pvalues_", "linear_bonus_"):
+        np.testing.assert_array_equal(
+            getattr(weighted, name), getattr(dropped, name), err_msg=name
+        )
     assert weighted.n_samples_seen_ == 100
     assert weighted.feature_importances_[2] == 0.0
     # A stream too: its statistics take in only the rows of weight.
