@@ -56,7 +56,7 @@ from ._checks import (
     check_indicator_values,
     refuse_boolean_numbers,
 )
-from ._data import divide_columns
+from ._data import _safe_absmax, divide_columns
 from ._selector import CancelOutSelector, _unchanged_on_error
 from ._stack import user_stacklevel
 from ._threshold import ranking, support_mask
@@ -242,7 +242,7 @@ class _MaxAbsColumns(TransformerMixin, BaseEstimator):
             largest = np.maximum(np.abs(low), np.abs(high))
         else:
             largest = np.abs(X).max(axis=0)
-        self.scale_ = np.where(largest > 0, largest, 1.0)
+        self.scale_ = _safe_absmax(largest)
         return self
 
     def transform(self, X):
@@ -569,10 +569,11 @@ class CancelOutSelectorCV(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
             if labels is not None:
                 _check_fold_classes(y[train], index)
         # A setting the selector refuses fails here, once, not in a fold.
-        if hasattr(selector, "_validate_params"):
-            clone(selector)._validate_params()
-        if isinstance(selector, CancelOutSelector):
-            clone(selector)._check_parameters()
+        probe = clone(selector)
+        if hasattr(probe, "_validate_params"):
+            probe._validate_params()
+        if isinstance(probe, CancelOutSelector):
+            probe._check_parameters()
         folds = Parallel(n_jobs=self.n_jobs, verbose=self.verbose)(
             delayed(_fit_and_score_fold)(
                 _fold_selector(selector, task),

@@ -645,7 +645,9 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
             X, target, sample_weight = _rows_of(kept, X, target, sample_weight)
             y = None if y is None else y[kept]
         _check_two_rows(X.shape[0])
-        if self._task in ("binary", "multiclass") and np.unique(y).size < 2:
+        # (All of y was checked for a second class in _encode_target.)
+        classes = self._task in ("binary", "multiclass")
+        if kept is not None and classes and np.unique(y).size < 2:
             raise ValueError(
                 "Only one class has rows of positive weight (sample_weight "
                 "times class_weight); classification needs at least two."
@@ -1169,12 +1171,16 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
                     "rows of it, or early_stopping=False."
                 )
         # The same split on a throwaway generator: its refusals come now.
-        self._split(_SizesOnly(n), y, np.random.RandomState(0))
+        self._split_rows(n, y, np.random.RandomState(0))
 
     def _split(self, data, y, rng):
         if not self.early_stopping:
             return data, None
-        n = data.n_samples
+        train, validation = self._split_rows(data.n_samples, y, rng)
+        return data.subset(train), data.subset(validation)
+
+    def _split_rows(self, n, y, rng):
+        """Sorted training and validation rows of ``n`` for early stopping."""
         stratify = y if self._task in ("binary", "multiclass") else None
         try:
             train_idx, val_idx = train_test_split(
@@ -1198,7 +1204,7 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
                 "rows to train on; it needs at least two. Use more samples, a "
                 "smaller validation_fraction, or early_stopping=False."
             )
-        return data.subset(np.sort(train_idx)), data.subset(np.sort(val_idx))
+        return np.sort(train_idx), np.sort(val_idx)
 
     def _training_data(self, X, target, sample_weight, device):
         """``(TrainingData, shift, scale)``: X's rows as the networks read them."""
@@ -1270,19 +1276,19 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         return sizes, n_weights, too_large
 
     def _check_network_size(self, n_features):
+        """Refuse networks no memory holds; before the seed is drawn."""
         _, n_weights, too_large = self._network_sizes(n_features)
         if n_weights > _MOST_WEIGHTS:
             # A setting, whatever the data: raised as parameter errors are.
             raise InvalidParameterError(too_large)
 
     def _build_model(self, n_features, generator, shift, scale, device):
+        # fit and partial_fit refused oversized networks already.
         sizes, _, too_large = self._network_sizes(n_features)
-        n_outputs = sizes[-1]
-        self._check_network_size(n_features)
         try:
             return _network.GatedEnsemble(
                 n_features=n_features,
-                n_outputs=n_outputs,
+                n_outputs=sizes[-1],
                 hidden_layer_sizes=sizes[1:-1],
                 n_estimators=self.n_estimators,
                 gate_activation=self.gate_activation,
@@ -1694,16 +1700,6 @@ def _rows_of(rows, *arrays):
         else values[rows]
         for values in arrays
     )
-
-
-class _SizesOnly:
-    """What ``_split`` reads of TrainingData to check a split: its size."""
-
-    def __init__(self, n_samples):
-        self.n_samples = n_samples
-
-    def subset(self, index):
-        return self
 
 
 def _positive_rows(sample_weight):
