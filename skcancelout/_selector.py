@@ -41,7 +41,12 @@ from ._constants import GATE_ACTIVATIONS, PENALTIES
 from ._data import float32_rows
 from ._importance import combined, gate_weight
 from ._lazy import LazyModule, TorchDevice
-from ._marginal import linear_pvalues, marginal_evidence
+from ._marginal import (
+    effective_size,
+    linear_pvalues,
+    marginal_evidence,
+    wide_evidence,
+)
 from ._redundancy import correlations, redundancy_factors
 from ._stack import user_stacklevel
 from ._state import (
@@ -252,7 +257,12 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         y show chance passing that line, as with a target that is zero in almost
         every row, the line is lowered, see ``univariate_line_``), gains up to 3
         more (capped, so the networks still order such columns among themselves
-        and a clear network winner keeps its place). In ``partial_fit`` (one
+        and a clear network winner keeps its place). Where columns outnumber
+        the rows (n < d), every column also gains ``5 * (1 - n / d)`` times
+        the robust z-score of its univariate test statistic, where positive:
+        networks that can fit any labelling of so few rows leave a weakly
+        informed ranking, and the test orders it (the lift fades out where the
+        permutations show the test unreliable). In ``partial_fit`` (one
         epoch per call, no bonus) the early ranking is the state at the end of
         the call's epoch, before idle units are revived and gates floored, so it
         mostly repeats the final one; the mean over networks still uses the
@@ -418,7 +428,8 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         The part of ``feature_importances_`` that the two linear tests
         added (``importance_type="combined"`` in ``fit`` only, zeros
         otherwise): a column below its line in either test
-        gains up to a fixed bonus. ``feature_importances_ - linear_bonus_``
+        gains up to a fixed bonus, and with fewer rows than columns every
+        column gains by its univariate test statistic. ``feature_importances_ - linear_bonus_``
         is the networks' part on the same scale, so it orders the features
         as the networks alone do. Its zero lies at the lowest combined
         score, so it can be negative; and ``redundancy_factor_`` scales
@@ -677,6 +688,7 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
             append=False,
             pvalues=pvalues,
             corr_of=corr_of,
+            rows=effective_size(sample_weight, X.shape[0]),
         )
         self._idle_rows = None  # a later partial_fit starts counting afresh
         return self
@@ -1407,14 +1419,23 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
 
     # -------------------------------------------------------------- record
     def _record(
-        self, model, optimizer, generator, result, append, pvalues=None, corr_of=None
+        self,
+        model,
+        optimizer,
+        generator,
+        result,
+        append,
+        pvalues=None,
+        corr_of=None,
+        rows=None,
     ):
-        """Set the fitted attributes from the trained networks."""
-        self._record_importances(model, result, pvalues, corr_of)
+        """Set the fitted attributes from the trained networks; ``rows`` is
+        the effective sample size of the linear tests (with ``pvalues``)."""
+        self._record_importances(model, result, pvalues, corr_of, rows)
         self._record_training_state(model, optimizer, generator, result)
         self._record_curves(result, append)
 
-    def _record_importances(self, model, result, pvalues, corr_of):
+    def _record_importances(self, model, result, pvalues, corr_of, rows):
         with torch.no_grad():
             gates = model.gates().cpu().double().numpy()
             norms = model.first_layer_norms().cpu().double().numpy()
@@ -1428,7 +1449,7 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
                 evidence = np.maximum(
                     marginal_evidence(pvalues.univariate, pvalues.univariate_line),
                     marginal_evidence(pvalues.conditional, pvalues.conditional_line),
-                )
+                ) + wide_evidence(pvalues.univariate, rows, pvalues.univariate_line)
             importances, bonus = combined(
                 gates * norms, first, evidence=evidence, return_bonus=True
             )

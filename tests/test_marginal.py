@@ -18,9 +18,12 @@ from skcancelout._marginal import (
     MAX_CONDITIONED,
     N_PERMUTATIONS,
     RAMP,
+    TRUST_SPAN,
+    WIDE_WEIGHT,
     linear_pvalues,
     marginal_evidence,
     marginal_pvalues,
+    wide_evidence,
 )
 
 
@@ -126,6 +129,81 @@ def test_evidence_reorders_close_columns_but_not_a_clear_winner():
     order = np.argsort(-out)
     assert order[0] == 0 and order[1] == 1
     assert np.argsort(-combined(final, final).mean(axis=0))[1] == 5
+
+
+def test_wide_evidence_lifts_by_the_statistic_only_where_columns_outnumber_rows():
+    rng = np.random.default_rng(0)
+    pvalues = stats.norm.sf(rng.normal(size=400))
+    pvalues[:3] = [1e-4, 1e-3, 1.0]  # strong, weaker, constant column
+    for rows in (400, 1000):
+        assert not np.any(wide_evidence(pvalues, rows))
+    lift = wide_evidence(pvalues, 100)
+    assert np.all(lift >= 0) and np.all(np.isfinite(lift))
+    assert lift[0] > lift[1] > 0 and lift[2] == 0
+    # Stronger p-values lift more (below the median nothing is lifted).
+    z = stats.norm.isf(pvalues[3:])
+    order = np.argsort(z)
+    assert np.all(np.diff(lift[3:][order]) >= 0)
+    assert 0.4 < np.mean(lift[3:] > 0) < 0.6
+    # Proportional to the share 1 - n / d of columns the rows cannot pin
+    # down, and to the weight.
+    np.testing.assert_allclose(wide_evidence(pvalues, 200), lift * (0.5 / 0.75))
+    np.testing.assert_allclose(
+        wide_evidence(pvalues, 100, weight=2 * WIDE_WEIGHT), 2 * lift
+    )
+
+
+def test_wide_evidence_fades_as_the_permutations_lower_the_line():
+    rng = np.random.default_rng(1)
+    pvalues = stats.norm.sf(rng.normal(size=300))
+    bonferroni = LEVEL / 300
+    full = wide_evidence(pvalues, 30, bonferroni)
+    np.testing.assert_array_equal(full, wide_evidence(pvalues, 30))
+    # Lowered by half the span: half the lift; by the span or more: none.
+    half = stats.norm.sf(stats.norm.isf(bonferroni) + TRUST_SPAN / 2)
+    np.testing.assert_allclose(wide_evidence(pvalues, 30, half), full / 2)
+    for units in (TRUST_SPAN, 5.0):
+        line = stats.norm.sf(stats.norm.isf(bonferroni) + units)
+        assert not np.any(wide_evidence(pvalues, 30, line))
+
+
+def test_the_wide_lift_changes_nothing_with_more_rows_than_columns(monkeypatch):
+    X, y = load_wine(return_X_y=True)  # 178 rows, 13 columns
+    with_lift = CancelOutSelector(max_iter=10, random_state=0).fit(X, y)
+    monkeypatch.setattr(marginal, "WIDE_WEIGHT", 0.0)
+    without = CancelOutSelector(max_iter=10, random_state=0).fit(X, y)
+    np.testing.assert_array_equal(
+        with_lift.feature_importances_, without.feature_importances_
+    )
+
+
+def test_on_wide_data_the_lift_enters_the_bonus_and_moves_linked_columns_up(
+    monkeypatch,
+):
+    rng = np.random.default_rng(0)
+    n, d = 60, 600
+    X = rng.normal(size=(n, d))
+    y = (X[:, :6] @ np.full(6, 0.5) + rng.normal(size=n) > 0).astype(int)
+    selector = CancelOutSelector(max_iter=20, random_state=0).fit(X, y)
+    univariate = selector.univariate_pvalues_
+    line = selector.univariate_line_
+    evidence = np.maximum(
+        marginal_evidence(univariate, line),
+        marginal_evidence(selector.conditional_pvalues_, selector.conditional_line_),
+    ) + wide_evidence(univariate, n, line)
+    assert np.sum(evidence > 0) > 100  # far more than pass the test
+    expected = evidence * selector.redundancy_factor_
+    bonus = selector.linear_bonus_
+    np.testing.assert_allclose(bonus, expected * (bonus.max() / expected.max()))
+
+    monkeypatch.setattr(marginal, "WIDE_WEIGHT", 0.0)
+    without = CancelOutSelector(max_iter=20, random_state=0).fit(X, y)
+    # The networks' part is the same fit; the lift moves the columns the F
+    # test ranks high up the ranking.
+    strongest = np.argsort(univariate)[:10]
+    rank = np.argsort(np.argsort(-selector.feature_importances_))
+    rank_without = np.argsort(np.argsort(-without.feature_importances_))
+    assert rank[strongest].mean() < 0.6 * rank_without[strongest].mean()
 
 
 @pytest.mark.parametrize("seed", [5, 10])
