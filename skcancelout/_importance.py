@@ -49,7 +49,8 @@ def combined(
 
     ``evidence`` (one value per feature, the same for every network) is
     added to the score: the capped bonus of ``marginal_evidence`` for
-    columns linked to y on their own. With ``return_bonus=True`` the result
+    columns linked to y on their own, plus ``wide_evidence`` where the
+    columns outnumber the rows. With ``return_bonus=True`` the result
     is ``(importances, bonus)``: ``bonus`` is the evidence in the units of
     the importances (zeros without evidence), so ``importances - bonus``
     ranks the features as the networks alone do.

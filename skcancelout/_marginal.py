@@ -24,6 +24,10 @@ The bonus is at most
 columns the trained networks leave close together (weak real columns
 beside lucky noise), never a column the networks clearly use, and a column
 that acts only through an interaction (no marginal link) keeps its place.
+
+Where the columns outnumber the rows, :func:`wide_evidence` adds an
+uncapped lift by the univariate statistic as well: there the networks can
+fit any labelling of the rows, and their ranking is weakly informed.
 """
 
 from typing import NamedTuple

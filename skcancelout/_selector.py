@@ -429,10 +429,11 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         added (``importance_type="combined"`` in ``fit`` only, zeros
         otherwise): a column below its line in either test
         gains up to a fixed bonus, and with fewer rows than columns every
-        column gains by its univariate test statistic. ``feature_importances_ - linear_bonus_``
-        is the networks' part on the same scale, so it orders the features
-        as the networks alone do. Its zero lies at the lowest combined
-        score, so it can be negative; and ``redundancy_factor_`` scales
+        column gains by its univariate test statistic.
+        ``feature_importances_ - linear_bonus_`` is the networks' part on
+        the same scale, so it orders the features as the networks alone
+        do. Its zero lies at the lowest combined score, so it can be
+        negative; and ``redundancy_factor_`` scales
         both parts of a discounted near-copy, which raises a negative
         networks' part towards 0 (compare near-copies by
         ``feature_importances_``).
