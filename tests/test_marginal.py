@@ -206,6 +206,32 @@ def test_on_wide_data_the_lift_enters_the_bonus_and_moves_linked_columns_up(
     assert rank[strongest].mean() < 0.6 * rank_without[strongest].mean()
 
 
+def test_the_wide_lift_counts_rows_by_their_effective_size():
+    """300 rows and 200 columns get no lift unweighted; weights that leave
+    an effective 100 rows do, as much as that size gives."""
+    rng = np.random.default_rng(2)
+    n, d = 300, 200
+    X = rng.normal(size=(n, d))
+    y = (X[:, :4].sum(axis=1) + rng.normal(size=n) > 0).astype(int)
+    weight = np.where(np.arange(n) < 60, 1.0, 0.05)
+    effective = weight.sum() ** 2 / np.sum(weight**2)
+    assert effective < d / 2
+    plain = CancelOutSelector(max_iter=5, random_state=0).fit(X, y)
+    weighted = CancelOutSelector(max_iter=5, random_state=0)
+    weighted.fit(X, y, sample_weight=weight)
+    for fitted, rows in ((plain, n), (weighted, effective)):
+        evidence = np.maximum(
+            marginal_evidence(fitted.univariate_pvalues_, fitted.univariate_line_),
+            marginal_evidence(fitted.conditional_pvalues_, fitted.conditional_line_),
+        )
+        lift = wide_evidence(fitted.univariate_pvalues_, rows, fitted.univariate_line_)
+        expected = (evidence + lift) * fitted.redundancy_factor_
+        bonus = fitted.linear_bonus_
+        np.testing.assert_allclose(bonus, expected * (bonus.max() / expected.max()))
+    assert np.sum(plain.linear_bonus_ > 0) < 10
+    assert np.sum(weighted.linear_bonus_ > 0) > 50
+
+
 @pytest.mark.parametrize("seed", [5, 10])
 def test_every_wine_column_ranks_above_permuted_probes(seed):
     """Weak real columns of a small sample beat lucky noise. Without the
