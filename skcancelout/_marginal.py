@@ -45,9 +45,9 @@ LEVEL = 0.5
 # The most the evidence adds to a column's combined score (robust z units).
 BONUS = 3.0
 # On data with more columns than rows, the univariate test's ranking lifts
-# every column by up to this many robust z units per robust z unit of its
-# test statistic, times the share 1 - n / d of columns the rows cannot pin
-# down (see wide_evidence).
+# each column by this many robust z units per robust z unit of the normal
+# quantile of its p-value (above the median), times the share 1 - n / d of
+# columns the rows cannot pin down (see wide_evidence).
 WIDE_WEIGHT = 5.0
 # Normal-quantile units by which the permutations' line may lie below
 # Bonferroni's before wide_evidence is dropped (it fades linearly to 0 there):
@@ -175,7 +175,7 @@ def linear_pvalues(
     weighted, per_target = _weighted_target(target if classes else design, weight)
     sum_x, sum_xx, cross = _column_sums(X, stats, weight, weighted)
     total = weight.sum()
-    n_eff = effective_size(sample_weight, n)
+    n_eff = total**2 / np.sum(weight**2)
     ss_x = np.maximum(sum_xx - sum_x**2 / total, 0.0)
     varies = ss_x > 1e-12 * total
     column_means = sum_x / total
@@ -664,28 +664,23 @@ def marginal_evidence(pvalues, line=None, bonus=BONUS, ramp=RAMP):
     return bonus * np.clip((z - critical) / ramp, 0.0, 1.0)
 
 
-def effective_size(sample_weight, n_samples):
-    """Kish's effective sample size ``sum(w) ** 2 / sum(w ** 2)`` (n unweighted)."""
-    if sample_weight is None:
-        return float(n_samples)
-    weight = np.asarray(sample_weight, dtype=np.float64)
-    return float(weight.sum() ** 2 / np.sum(weight**2))
-
-
-def wide_evidence(pvalues, n_samples, line=None, weight=None):
+def wide_evidence(pvalues, n_samples, line=None, weight=None, constant=None):
     """Lift per column from the univariate test where columns outnumber rows.
 
-    With ``n_samples`` rows (the effective sample size when weighted) and
-    ``d`` columns, the lift is ``weight`` (default ``WIDE_WEIGHT``) times
-    ``max(0, 1 - n_samples / d)`` times
-    the robust z-score (over the columns) of each column's normal quantile
-    ``z = isf(p)``, where that is positive: 0 wherever there are at least as
-    many rows as columns. With fewer, networks of thousands of first-layer
-    weights fit any labelling of the rows, noise columns included, and the
-    ranking they leave is weakly informed; the univariate test needs no
-    such fit, so it orders the columns the networks leave close together.
-    Unlike :func:`marginal_evidence` it has no cap: a column below the line
-    still gains by how far it stands out from the bulk of the columns.
+    With ``n_samples`` rows and ``d`` columns that vary (``constant``, a
+    boolean mask, marks those that do not; they get 0 and count for
+    nothing), the lift is ``weight`` (default ``WIDE_WEIGHT``) times
+    ``max(0, 1 - n_samples / d)`` times the robust z-score (over the
+    varying columns) of each column's normal quantile ``z = isf(p)``,
+    where that is positive: 0 wherever there are at least as many rows as
+    columns, and 0 for the columns below the median. With fewer, networks
+    of thousands of first-layer weights fit any labelling of the rows,
+    noise columns included, and the ranking they leave is weakly
+    informed; the univariate test needs no such fit, so it orders the
+    columns the networks leave close together. Unlike
+    :func:`marginal_evidence` it has no cap: a column that does not pass
+    the line still gains by how far it stands out from the bulk of the
+    columns.
 
     It relies on the test's p-values being right, so it fades out as the
     test's ``line`` (from the permutations of y) lies further below
@@ -708,13 +703,19 @@ def wide_evidence(pvalues, n_samples, line=None, weight=None):
     """
     weight = WIDE_WEIGHT if weight is None else weight
     pvalues = np.asarray(pvalues, dtype=np.float64)
-    share = 1.0 - n_samples / max(pvalues.size, 1)
-    bonferroni = LEVEL / max(pvalues.size, 1)
+    lift = np.zeros(pvalues.size)
+    varying = np.ones(pvalues.size, dtype=bool)
+    if constant is not None:
+        varying = ~np.asarray(constant, dtype=bool)
+    d = int(varying.sum())
+    share = 1.0 - n_samples / max(d, 1)
+    bonferroni = LEVEL / max(pvalues.size, 1)  # as linear_pvalues draws it
     line = bonferroni if line is None else line
     moved = st.norm.isf(max(line, _P_FLOOR)) - st.norm.isf(bonferroni)
     trust = 1.0 - max(moved, 0.0) / TRUST_SPAN
     if not (share > 0 and trust > 0):
-        return np.zeros(pvalues.size)
-    # p = 1 (a constant column, say) would be z = -inf.
-    z = st.norm.isf(np.clip(pvalues, _P_FLOOR, _P_CEILING))
-    return weight * share * trust * np.maximum(robust_z(z[None, :])[0], 0.0)
+        return lift
+    # p = 1 (a column no test links to y) would be z = -inf.
+    z = st.norm.isf(np.clip(pvalues[varying], _P_FLOOR, _P_CEILING))
+    lift[varying] = np.maximum(robust_z(z[None, :])[0], 0.0)
+    return weight * share * trust * lift

@@ -41,12 +41,7 @@ from ._constants import GATE_ACTIVATIONS, PENALTIES
 from ._data import float32_rows
 from ._importance import combined, gate_weight
 from ._lazy import LazyModule, TorchDevice
-from ._marginal import (
-    effective_size,
-    linear_pvalues,
-    marginal_evidence,
-    wide_evidence,
-)
+from ._marginal import linear_pvalues, marginal_evidence, wide_evidence
 from ._redundancy import correlations, redundancy_factors
 from ._stack import user_stacklevel
 from ._state import (
@@ -238,33 +233,35 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         and left the interaction tasks as they were; see "Defaults and
         evidence" in the user guide for the numbers.
     importance_type : {"combined", "gate_weight", "gate"}, default="combined"
-        ``"gate_weight"``: the gate times the norm of the feature's
-        first-layer weights, i.e. how strongly the feature reaches the
-        network, scaled so each net's largest is 1. ``"combined"``: the
-        robust z-score (median and MAD over the features) of
-        ``"gate_weight"`` at the end of training plus 0.5 times that early
-        in training (after the first epoch, or after the first epochs that
-        make 8 optimizer steps where an epoch has fewer), shifted and
-        scaled to [0, 1] with one scale for all nets (a net that separates
-        its features sharply weighs more in the mean than one that did not
-        learn the task). Features the final networks separate clearly keep their
-        place; among those they leave close together (redundant copies, weak
-        columns), the early direct link to y decides. In ``fit`` with a target,
-        a column whose link to y passes an F test at ``p < 0.5 / n_features``,
-        on its own or beside the columns that pass on their own (on pure noise
-        half a column passes per fit, on average; beside real columns, the
-        second test lets up to about another half through; where permutations of
-        y show chance passing that line, as with a target that is zero in almost
-        every row, the line is lowered, see ``univariate_line_``), gains up to 3
-        more (capped, so the networks still order such columns among themselves
-        and a clear network winner keeps its place). Where columns outnumber
-        the rows (n < d), every column also gains ``5 * (1 - n / d)`` times
-        the robust z-score of its univariate test statistic, where positive:
+        ``"gate_weight"``: the gate times the norm of the feature's first-layer
+        weights, i.e. how strongly the feature reaches the network, scaled so
+        each net's largest is 1. ``"combined"``: the robust z-score (median and
+        MAD over the features) of ``"gate_weight"`` at the end of training plus
+        0.5 times that early in training (after the first epoch, or after the
+        first epochs that make 8 optimizer steps where an epoch has fewer),
+        shifted and scaled to [0, 1] with one scale for all nets (a net that
+        separates its features sharply weighs more in the mean than one that did
+        not learn the task). Features the final networks separate clearly keep
+        their place; among those they leave close together (redundant copies,
+        weak columns), the early direct link to y decides. In ``fit`` with a
+        target, a column whose link to y passes an F test at
+        ``p < 0.5 / n_features``, on its own or beside the columns that pass on
+        their own
+        (on pure noise half a column passes per fit, on average; beside real
+        columns, the second test lets up to about another half through; where
+        permutations of y show chance passing that line, as with a target that
+        is zero in almost every row, the line is lowered, see
+        ``univariate_line_``), gains up to 3 more (capped, so the networks still
+        order such columns among themselves and a clear network winner keeps its
+        place). Where the columns that vary outnumber the rows of positive
+        weight (n < d), every column also gains ``5 * (1 - n / d)`` times the
+        robust z-score (over the columns) of the normal quantile of its
+        univariate p-value, where positive (so about half the columns gain):
         networks that can fit any labelling of so few rows leave a weakly
         informed ranking, and the test orders it (the lift fades out where the
-        permutations show the test unreliable). In ``partial_fit`` (one
-        epoch per call, no bonus) the early ranking is the state at the end of
-        the call's epoch, before idle units are revived and gates floored, so it
+        permutations show the test unreliable). In ``partial_fit`` (one epoch
+        per call, no bonus) the early ranking is the state at the end of the
+        call's epoch, before idle units are revived and gates floored, so it
         mostly repeats the final one; the mean over networks still uses the
         shared scale, so it can order features differently from
         ``"gate_weight"``. ``"gate"``: the gate value alone, in [0, 1] for
@@ -428,8 +425,9 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         The part of ``feature_importances_`` that the two linear tests
         added (``importance_type="combined"`` in ``fit`` only, zeros
         otherwise): a column below its line in either test
-        gains up to a fixed bonus, and with fewer rows than columns every
-        column gains by its univariate test statistic.
+        gains up to a fixed bonus, and with fewer rows than columns the
+        columns above the median of the univariate test gain by how far
+        above it they stand.
         ``feature_importances_ - linear_bonus_`` is the networks' part on
         the same scale, so it orders the features as the networks alone
         do. Its zero lies at the lowest combined score, so it can be
@@ -689,7 +687,7 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
             append=False,
             pvalues=pvalues,
             corr_of=corr_of,
-            rows=effective_size(sample_weight, X.shape[0]),
+            rows=X.shape[0],
         )
         self._idle_rows = None  # a later partial_fit starts counting afresh
         return self
@@ -1431,7 +1429,7 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         rows=None,
     ):
         """Set the fitted attributes from the trained networks; ``rows`` is
-        the effective sample size of the linear tests (with ``pvalues``)."""
+        the number of rows the linear tests read (with ``pvalues``)."""
         self._record_importances(model, result, pvalues, corr_of, rows)
         self._record_training_state(model, optimizer, generator, result)
         self._record_curves(result, append)
@@ -1450,7 +1448,12 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
                 evidence = np.maximum(
                     marginal_evidence(pvalues.univariate, pvalues.univariate_line),
                     marginal_evidence(pvalues.conditional, pvalues.conditional_line),
-                ) + wide_evidence(pvalues.univariate, rows, pvalues.univariate_line)
+                ) + wide_evidence(
+                    pvalues.univariate,
+                    rows,
+                    pvalues.univariate_line,
+                    constant=self._stats.constant,
+                )
             importances, bonus = combined(
                 gates * norms, first, evidence=evidence, return_bonus=True
             )

@@ -206,30 +206,83 @@ def test_on_wide_data_the_lift_enters_the_bonus_and_moves_linked_columns_up(
     assert rank[strongest].mean() < 0.6 * rank_without[strongest].mean()
 
 
-def test_the_wide_lift_counts_rows_by_their_effective_size():
-    """300 rows and 200 columns get no lift unweighted; weights that leave
-    an effective 100 rows do, as much as that size gives."""
+def _bonus_as_expected(fitted, rows, constant=None):
+    """linear_bonus_ is the two capped bonuses plus the wide lift of ``rows``
+    rows (``constant`` columns left out of it), in importance units."""
+    evidence = np.maximum(
+        marginal_evidence(fitted.univariate_pvalues_, fitted.univariate_line_),
+        marginal_evidence(fitted.conditional_pvalues_, fitted.conditional_line_),
+    )
+    lift = wide_evidence(
+        fitted.univariate_pvalues_,
+        rows,
+        fitted.univariate_line_,
+        constant=constant,
+    )
+    expected = (evidence + lift) * fitted.redundancy_factor_
+    bonus = fitted.linear_bonus_
+    np.testing.assert_allclose(bonus, expected * (bonus.max() / expected.max()))
+
+
+def test_the_wide_lift_counts_rows_of_positive_weight_whatever_their_weight():
+    """300 rows beside 200 columns: no lift, however skewed the weights
+    (sample_weight or class_weight); rows of weight 0 drop out, and 150
+    rows left get it."""
     rng = np.random.default_rng(2)
     n, d = 300, 200
     X = rng.normal(size=(n, d))
+    y = (X[:, :4].sum(axis=1) + rng.normal(size=n) > 1.5).astype(int)
+    assert 0.05 < y.mean() < 0.25  # imbalanced: "balanced" weighs rows unevenly
+    skewed = np.where(np.arange(n) < 60, 1.0, 0.05)
+    fits = {
+        "plain": ({}, {}),
+        "skewed": ({}, {"sample_weight": skewed}),
+        "balanced": ({"class_weight": "balanced"}, {}),
+        "half dropped": ({}, {"sample_weight": (np.arange(n) < 150) * 1.0}),
+    }
+    lifted = {}
+    for name, (params, fit_params) in fits.items():
+        fitted = CancelOutSelector(max_iter=5, random_state=0, **params)
+        fitted.fit(X, y, **fit_params)
+        rows = 150 if name == "half dropped" else n
+        _bonus_as_expected(fitted, rows)
+        lifted[name] = np.sum(fitted.linear_bonus_ > 0)
+    assert max(lifted["plain"], lifted["skewed"], lifted["balanced"]) < 10
+    assert lifted["half dropped"] > 50
+
+
+def test_constant_columns_neither_count_nor_gain_in_the_wide_lift():
+    rng = np.random.default_rng(3)
+    n, d = 150, 100
+    X = rng.normal(size=(n, d))
     y = (X[:, :4].sum(axis=1) + rng.normal(size=n) > 0).astype(int)
-    weight = np.where(np.arange(n) < 60, 1.0, 0.05)
-    effective = weight.sum() ** 2 / np.sum(weight**2)
-    assert effective < d / 2
-    plain = CancelOutSelector(max_iter=5, random_state=0).fit(X, y)
-    weighted = CancelOutSelector(max_iter=5, random_state=0)
-    weighted.fit(X, y, sample_weight=weight)
-    for fitted, rows in ((plain, n), (weighted, effective)):
-        evidence = np.maximum(
-            marginal_evidence(fitted.univariate_pvalues_, fitted.univariate_line_),
-            marginal_evidence(fitted.conditional_pvalues_, fitted.conditional_line_),
-        )
-        lift = wide_evidence(fitted.univariate_pvalues_, rows, fitted.univariate_line_)
-        expected = (evidence + lift) * fitted.redundancy_factor_
-        bonus = fitted.linear_bonus_
-        np.testing.assert_allclose(bonus, expected * (bonus.max() / expected.max()))
-    assert np.sum(plain.linear_bonus_ > 0) < 10
-    assert np.sum(weighted.linear_bonus_ > 0) > 50
+    padded = np.hstack([X, np.zeros((n, 200)), np.full((n, 20), 7.0)])
+    tall = CancelOutSelector(max_iter=5, random_state=0).fit(padded, y)
+    _bonus_as_expected(tall, n, constant=np.ptp(padded, axis=0) == 0)
+    assert np.sum(tall.linear_bonus_ > 0) < 10  # 100 varying columns < 150 rows
+    assert not np.any(tall.linear_bonus_[d:])
+
+    # With more varying columns than rows, constant ones leave the lift of
+    # the others as it is without them (they would sit at p = 1 and pull
+    # the median down, lifting noise).
+    p = stats.norm.sf(rng.normal(size=400))
+    p_padded = np.r_[p, np.ones(300)]
+    constant = np.r_[np.zeros(400, bool), np.ones(300, bool)]
+    lift = wide_evidence(p_padded, 100, constant=constant)
+    np.testing.assert_array_equal(lift[:400], wide_evidence(p, 100))
+    assert not np.any(lift[400:])
+
+
+def test_partial_fit_adds_no_wide_lift():
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(60, 300))
+    y = (X[:, 0] > 0).astype(int)
+    stream = CancelOutSelector(random_state=0).partial_fit(X, y, classes=[0, 1])
+    assert stream.univariate_pvalues_ is None and not np.any(stream.linear_bonus_)
+    fitted = CancelOutSelector(max_iter=5, random_state=0).fit(X, y)
+    assert np.sum(fitted.linear_bonus_ > 0) > 100
+    fitted.partial_fit(X, y)
+    assert not np.any(fitted.linear_bonus_)
 
 
 @pytest.mark.parametrize("seed", [5, 10])
