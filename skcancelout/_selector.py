@@ -687,7 +687,6 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
             append=False,
             pvalues=pvalues,
             corr_of=corr_of,
-            rows=X.shape[0],
         )
         self._idle_rows = None  # a later partial_fit starts counting afresh
         return self
@@ -1426,15 +1425,13 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         append,
         pvalues=None,
         corr_of=None,
-        rows=None,
     ):
-        """Set the fitted attributes from the trained networks; ``rows`` is
-        the number of rows the linear tests read (with ``pvalues``)."""
-        self._record_importances(model, result, pvalues, corr_of, rows)
+        """Set the fitted attributes from the trained networks."""
+        self._record_importances(model, result, pvalues, corr_of)
         self._record_training_state(model, optimizer, generator, result)
         self._record_curves(result, append)
 
-    def _record_importances(self, model, result, pvalues, corr_of, rows):
+    def _record_importances(self, model, result, pvalues, corr_of):
         with torch.no_grad():
             gates = model.gates().cpu().double().numpy()
             norms = model.first_layer_norms().cpu().double().numpy()
@@ -1444,13 +1441,15 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         first = result.early_importance
         if self.importance_type == "combined" and first is not None:
             evidence = None
-            if pvalues is not None:  # each test at its own line
+            if pvalues is not None:  # each test at its own line (fit only)
+                # The tests read the rows the statistics have seen: those
+                # of positive weight, whatever their weights.
                 evidence = np.maximum(
                     marginal_evidence(pvalues.univariate, pvalues.univariate_line),
                     marginal_evidence(pvalues.conditional, pvalues.conditional_line),
                 ) + wide_evidence(
                     pvalues.univariate,
-                    rows,
+                    self.n_samples_seen_,
                     pvalues.univariate_line,
                     constant=self._stats.constant,
                 )

@@ -177,38 +177,10 @@ def test_the_wide_lift_changes_nothing_with_more_rows_than_columns(monkeypatch):
     )
 
 
-def test_on_wide_data_the_lift_enters_the_bonus_and_moves_linked_columns_up(
-    monkeypatch,
-):
-    rng = np.random.default_rng(0)
-    n, d = 60, 600
-    X = rng.normal(size=(n, d))
-    y = (X[:, :6] @ np.full(6, 0.5) + rng.normal(size=n) > 0).astype(int)
-    selector = CancelOutSelector(max_iter=20, random_state=0).fit(X, y)
-    univariate = selector.univariate_pvalues_
-    line = selector.univariate_line_
-    evidence = np.maximum(
-        marginal_evidence(univariate, line),
-        marginal_evidence(selector.conditional_pvalues_, selector.conditional_line_),
-    ) + wide_evidence(univariate, n, line)
-    assert np.sum(evidence > 0) > 100  # far more than pass the test
-    expected = evidence * selector.redundancy_factor_
-    bonus = selector.linear_bonus_
-    np.testing.assert_allclose(bonus, expected * (bonus.max() / expected.max()))
-
-    monkeypatch.setattr(marginal, "WIDE_WEIGHT", 0.0)
-    without = CancelOutSelector(max_iter=20, random_state=0).fit(X, y)
-    # The networks' part is the same fit; the lift moves the columns the F
-    # test ranks high up the ranking.
-    strongest = np.argsort(univariate)[:10]
-    rank = np.argsort(np.argsort(-selector.feature_importances_))
-    rank_without = np.argsort(np.argsort(-without.feature_importances_))
-    assert rank[strongest].mean() < 0.6 * rank_without[strongest].mean()
-
-
 def _bonus_as_expected(fitted, rows, constant=None):
     """linear_bonus_ is the two capped bonuses plus the wide lift of ``rows``
-    rows (``constant`` columns left out of it), in importance units."""
+    rows (``constant`` columns left out of it), in importance units; returns
+    that evidence before the redundancy discount."""
     evidence = np.maximum(
         marginal_evidence(fitted.univariate_pvalues_, fitted.univariate_line_),
         marginal_evidence(fitted.conditional_pvalues_, fitted.conditional_line_),
@@ -222,6 +194,29 @@ def _bonus_as_expected(fitted, rows, constant=None):
     expected = (evidence + lift) * fitted.redundancy_factor_
     bonus = fitted.linear_bonus_
     np.testing.assert_allclose(bonus, expected * (bonus.max() / expected.max()))
+    return evidence + lift
+
+
+def test_on_wide_data_the_lift_enters_the_bonus_and_moves_linked_columns_up(
+    monkeypatch,
+):
+    rng = np.random.default_rng(0)
+    n, d = 60, 600
+    X = rng.normal(size=(n, d))
+    y = (X[:, :6] @ np.full(6, 0.5) + rng.normal(size=n) > 0).astype(int)
+    selector = CancelOutSelector(max_iter=20, random_state=0).fit(X, y)
+    univariate = selector.univariate_pvalues_
+    evidence = _bonus_as_expected(selector, n)
+    assert np.sum(evidence > 0) > 100  # far more than pass the test
+
+    monkeypatch.setattr(marginal, "WIDE_WEIGHT", 0.0)
+    without = CancelOutSelector(max_iter=20, random_state=0).fit(X, y)
+    # The networks' part is the same fit; the lift moves the columns the F
+    # test ranks high up the ranking.
+    strongest = np.argsort(univariate)[:10]
+    rank = np.argsort(np.argsort(-selector.feature_importances_))
+    rank_without = np.argsort(np.argsort(-without.feature_importances_))
+    assert rank[strongest].mean() < 0.6 * rank_without[strongest].mean()
 
 
 def test_the_wide_lift_counts_rows_of_positive_weight_whatever_their_weight():
