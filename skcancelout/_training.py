@@ -428,6 +428,12 @@ class EnsembleAdam:
         }
         return {"state": {0: entry}, "param_groups": [dict(self.param_groups[0])]}
 
+    def reset(self):
+        """Forget the moments and the step count; keep the learning rate."""
+        self.n_steps = 0
+        self.exp_avg.zero_()
+        self.exp_avg_sq.zero_()
+
     def load_state_dict(self, state):
         entry = state["state"][0]
         self.n_steps = int(entry["step"])
@@ -759,18 +765,21 @@ def fit_loop(model, optimizer, data, settings, generator, validation=None):
     ``early_stopping``, else training loss) has not improved by ``tol`` for
     ``n_iter_no_change`` epochs; with a validation split it then restores
     the state of the best epoch, without one it keeps the last. A
-    diverging loss restores the last good state and halves the learning
-    rate (a warning says so) up to ``max_backoffs`` times before giving up.
+    diverging loss restores the last good parameters, starts Adam afresh
+    (zero moments) and halves the learning rate (a warning says so) up to
+    ``max_backoffs`` times before giving up.
     The rate is ``result.lr_factor`` times its schedule, starting from
     ``settings.lr_factor``, so ``partial_fit`` can carry a back-off over
     to the next batch.
-    Ctrl-C stops training, keeps the best state so far and warns; before
+    Ctrl-C stops training, keeps the best state so far (without a
+    validation split: the last complete epoch's parameters, with Adam
+    started afresh) and warns; before
     the first epoch is complete it propagates (there is nothing to keep).
     """
     result = LoopResult()
     result.lr_factor = settings.lr_factor
     stopping = _EarlyStopping(settings, keep_best=validation is not None)
-    good = _Checkpoint(model, optimizer)
+    good = _Checkpoint(model, optimizer, moments=False)
     start = time.perf_counter()
     try:
         while result.n_iter < settings.max_iter:
@@ -919,14 +928,20 @@ def _copy_into(buffers, state):
 
 
 class _Checkpoint:
-    """The last good model and optimizer state, for the NaN backoff.
+    """A model state (and, with ``moments``, the optimizer's) to go back to.
 
-    Saved after every epoch into the same buffers (no new allocation once
-    the optimizer state exists); restored by copying, so training never
-    writes into the checkpoint.
+    Saved into the same buffers every time (no new allocation once the
+    optimizer state exists); restored by copying, so training never writes
+    into the checkpoint. The NaN backoff's checkpoint, saved after every
+    epoch, holds the parameters only (``moments=False``): a restore starts
+    Adam afresh (zero moments, step 0) at the halved rate, and the fit's
+    peak memory holds one copy of the parameters instead of three. Early
+    stopping's best epoch keeps the moments too, so a later ``partial_fit``
+    goes on from the optimizer state of that epoch.
     """
 
-    def __init__(self, model, optimizer):
+    def __init__(self, model, optimizer, moments=True):
+        self.moments = moments
         self.model_state = None
         self.optim_state = {}
         self.param_groups = None
@@ -934,6 +949,8 @@ class _Checkpoint:
 
     def save(self, model, optimizer):
         self.model_state = _copy_into(self.model_state, model.state_dict())
+        if not self.moments:
+            return
         optim = optimizer.state_dict()
         self.optim_state = {
             key: _copy_into(self.optim_state.get(key), entry)
@@ -943,6 +960,9 @@ class _Checkpoint:
 
     def restore(self, model, optimizer):
         model.load_state_dict(self.model_state)
+        if not self.moments:
+            optimizer.reset()
+            return
         optimizer.load_state_dict(
             {
                 "state": {

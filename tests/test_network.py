@@ -107,6 +107,32 @@ def test_optimizer_state_round_trips():
     assert float(saved["step"]) == 1.0
 
 
+@pytest.mark.parametrize("fused", [True, False], ids=["fused-kernel", "plain-ops"])
+def test_a_reset_optimizer_steps_as_a_new_one(fused):
+    # The NaN backoff restores the parameters and resets Adam: the steps
+    # after it must be those of a fresh optimizer, not of stale moments.
+    model = ensemble()
+    optimizer = EnsembleAdam(model, lr=0.01, weight_decay={})
+    optimizer.fused = optimizer.fused and fused
+    x, y = torch.randn(20, D), torch.randint(0, 2, (20,))
+    for _ in range(3):
+        optimizer.zero_grad()
+        loss_of(model, x, y).backward()
+        optimizer.step()
+    reference = ensemble(seed=1)
+    reference.load_state_dict(model.state_dict())
+    fresh = EnsembleAdam(reference, lr=0.01, weight_decay={})
+    fresh.fused = fresh.fused and fused
+    optimizer.reset()
+    for _ in range(2):
+        for net, adam in ((model, optimizer), (reference, fresh)):
+            adam.zero_grad()
+            loss_of(net, x, y).backward()
+            adam.step()
+    torch.testing.assert_close(model.flat, reference.flat, rtol=0, atol=0)
+    assert optimizer.state_dict()["state"][0]["step"] == 2
+
+
 def test_a_model_built_without_a_generator_takes_a_loaded_state_whole():
     # partial_fit builds its networks this way before loading the saved
     # weights, so drawing initial ones is skipped; every entry is loaded.
