@@ -141,8 +141,22 @@ def _fit_and_score_fold(selector, estimator, X, y, split, grid, scorer, routed):
     scores = np.empty(len(grid))
     for i, k in enumerate(grid):
         columns = order[:k]
-        model = clone(estimator).fit(X_train[:, columns], y_train, **estimator_params)
-        scores[i] = scorer(model, X_test[:, columns], y_test, **score_params)
+        step = "fitting the estimator on"
+        try:
+            model = clone(estimator).fit(
+                X_train[:, columns], y_train, **estimator_params
+            )
+            step = "scoring the estimator on"
+            scores[i] = scorer(model, X_test[:, columns], y_test, **score_params)
+        except Exception as exc:
+            # The estimator's own error, whatever its type, with where it
+            # happened: which split, and how many of the top columns.
+            exc.add_note(
+                f"CancelOutSelectorCV: raised while {step} the top {k} of "
+                f"{X.shape[1]} columns of cross-validation split {index} "
+                f"({_n_rows(train)} training rows, {_n_rows(test)} test rows)."
+            )
+            raise
     return scores, order
 
 

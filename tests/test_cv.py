@@ -510,6 +510,27 @@ def test_the_one_standard_error_rule_holds_at_any_score_scale(scale):
         assert scaled.n_features_ == 1
 
 
+class _NeedsThreeColumns(Ridge):
+    def fit(self, X, y, **kwargs):
+        if X.shape[1] < 3:
+            raise RuntimeError("this model needs at least 3 columns")
+        return super().fit(X, y, **kwargs)
+
+
+def test_an_estimator_that_fails_in_a_fold_keeps_its_error_and_is_located():
+    # The estimator's own error came out bare, with nothing to say which
+    # split or which size of the grid raised it.
+    X, y = make_data("regression")
+    search = CancelOutSelectorCV(
+        selector=tree_selector(), estimator=_NeedsThreeColumns(), cv=KFold(3)
+    )
+    with pytest.raises(RuntimeError, match="needs at least 3 columns") as info:
+        search.fit(X, y)
+    note = "\n".join(info.value.__notes__)
+    assert "fitting the estimator on the top 1 of 10 columns" in note
+    assert "split 0 (160 training rows, 80 test rows)" in note
+
+
 def test_one_failed_fold_is_named_not_called_every_score():
     # One test fold of a single row made every mean NaN, and the message
     # said every score was NaN and blamed the estimator.
