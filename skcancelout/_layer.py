@@ -172,6 +172,20 @@ def penalty_with_grad(weight, kind, alpha, beta, activation, gates):
     raise ValueError(f"kind must be one of {PENALTIES}, got {kind!r}.")
 
 
+def _check_input(x, n_features):
+    """Refuse what ``CancelOut(n_features)`` cannot gate, saying why."""
+    if not torch.is_tensor(x):
+        raise TypeError(
+            f"CancelOut takes a torch.Tensor, got {type(x).__name__}; use "
+            "torch.as_tensor(x, dtype=torch.float32)."
+        )
+    if tuple(x.shape[-1:]) != (n_features,):
+        raise ValueError(
+            f"CancelOut({n_features}) gates inputs whose last dimension has "
+            f"{n_features} features; got shape {tuple(x.shape)}."
+        )
+
+
 class CancelOut(nn.Module):
     """CancelOut layer: scales each input feature by a learnable gate.
 
@@ -229,7 +243,7 @@ class CancelOut(nn.Module):
         self.activation = activation
         self.weight = nn.Parameter(torch.full((int(n_features),), float(init)))
 
-    def gates(self):
+    def gates(self) -> torch.Tensor:
         """Current gate values.
 
         Returns
@@ -243,9 +257,15 @@ class CancelOut(nn.Module):
         >>> CancelOut(2, init=0.0).gates()
         tensor([0.5000, 0.5000], grad_fn=<SigmoidBackward0>)
         """
+        if torch.jit.is_scripting():
+            # TorchScript compiles this branch only; the activation was
+            # checked when the layer was built.
+            if self.activation == "sigmoid":
+                return torch.sigmoid(self.weight)
+            return torch.softmax(self.weight, dim=-1)
         return gates_of(self.weight, self.activation)
 
-    def forward(self, x):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Multiply each feature of ``x`` by its gate.
 
         Parameters
@@ -269,18 +289,19 @@ class CancelOut(nn.Module):
         >>> from skcancelout import CancelOut
         >>> CancelOut(2, init=0.0)(torch.tensor([[2.0, 4.0]]))
         tensor([[1., 2.]], grad_fn=<MulBackward0>)
+
+        The layer exports with ``torch.export`` and compiles with
+        ``torch.compile``, ``torch.jit.script`` and ``torch.jit.trace`` (the
+        last two deprecated in recent torch); exported or scripted, it
+        leaves the input checks to torch's own broadcasting error.
+
+        >>> x = torch.tensor([[2.0, 4.0]])
+        >>> exported = torch.export.export(CancelOut(2, init=0.0), (x,))
+        >>> exported.module()(x)
+        tensor([[1., 2.]], grad_fn=<MulBackward0>)
         """
-        if not torch.is_tensor(x):
-            raise TypeError(
-                f"CancelOut takes a torch.Tensor, got {type(x).__name__}; use "
-                "torch.as_tensor(x, dtype=torch.float32)."
-            )
-        if x.shape[-1:] != self.weight.shape:
-            raise ValueError(
-                f"CancelOut({self.weight.shape[0]}) gates inputs whose last "
-                f"dimension has {self.weight.shape[0]} features; got shape "
-                f"{tuple(x.shape)}."
-            )
+        if not torch.jit.is_scripting() and not torch.jit.is_tracing():
+            _check_input(x, self.weight.shape[0])
         return x * self.gates()
 
     def penalty(self, kind="gates", alpha=0.001, beta=0.001):

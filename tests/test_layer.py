@@ -1,3 +1,5 @@
+import warnings
+
 import pytest
 import torch
 
@@ -102,3 +104,26 @@ def test_input_width_must_match(shape):
     # A width of 1 used to broadcast silently to (5, 3).
     with pytest.raises(ValueError, match=r"last dimension has 3 features"):
         CancelOut(3)(torch.ones(shape))
+
+
+@pytest.mark.parametrize("activation", ["sigmoid", "softmax"])
+def test_the_layer_exports_scripts_and_traces_to_the_eager_result(activation):
+    # torch.jit.script failed on the eager input checks, and tracing
+    # warned that the width check would be frozen into the trace.
+    layer = CancelOut(5, activation=activation, init=0.0)
+    with torch.no_grad():
+        layer.weight.copy_(torch.linspace(-2.0, 2.0, 5))
+    x = torch.randn(4, 5, generator=torch.Generator().manual_seed(0))
+    expected = layer(x)
+    exported = torch.export.export(layer, (x,)).module()
+    torch.testing.assert_close(exported(x), expected, rtol=0, atol=0)
+    with warnings.catch_warnings():
+        # Deprecated in recent torch, still offered; our warnings stay errors.
+        warnings.filterwarnings("ignore", message=r"`torch\.jit\.\w+` is deprecated")
+        scripted = torch.jit.script(layer)
+        traced = torch.jit.trace(layer, x)
+    torch.testing.assert_close(scripted(x), expected, rtol=0, atol=0)
+    torch.testing.assert_close(traced(x), expected, rtol=0, atol=0)
+    # In eager mode the checks still speak first.
+    with pytest.raises(ValueError, match="last dimension has 5 features"):
+        layer(torch.ones(2, 3))
