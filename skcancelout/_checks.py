@@ -185,6 +185,12 @@ def _check_target_values(y, name="y"):
             f"{name} has rows of different lengths; give one label or value "
             "per row, or a rectangular table of targets."
         ) from exc
+    if values.ndim == 0 and name == "y":
+        raise ValueError(
+            f"y is a single value ({values.item()!r}), not one per row of X; "
+            "pass a 1-d array with a label or value for each row (for one "
+            "row, a list of one: [y])."
+        )
     if values.dtype.kind in "mM" or (
         values.dtype.kind == "O" and any(map(_is_date, values.ravel()))
     ):

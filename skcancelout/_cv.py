@@ -644,9 +644,10 @@ class CancelOutSelectorCV(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
         # below 1e-154 do not underflow them (MaxAbsScaler leaves columns
         # under 2.2e-15 as they are); the two give the same columns as
         # StandardScaler alone up to rounding.
-        return make_pipeline(
-            _MaxAbsColumns(), StandardScaler(with_mean=not sparse), model
-        )
+        # The scaler's default output whatever set_config says: a pandas
+        # setting would make it refuse the sparse X it was built for.
+        scaler = StandardScaler(with_mean=not sparse).set_output(transform="default")
+        return make_pipeline(_MaxAbsColumns(), scaler, model)
 
     def _make_grid(self, n_features):
         if self.n_features_grid is not None:

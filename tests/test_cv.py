@@ -155,6 +155,21 @@ def test_sparse_input_stays_sparse():
     assert sparse.issparse(search.transform(sparse.csr_matrix(X)))
 
 
+def test_sparse_input_works_under_a_global_pandas_output():
+    # The default estimator's StandardScaler took up
+    # set_config(transform_output="pandas") and refused the sparse columns.
+    X, y = make_data("regression")
+    X[np.abs(X) < 0.5] = 0.0
+    with config_context(transform_output="pandas"):
+        search = CancelOutSelectorCV(selector=tree_selector(), cv=3)
+        search.fit(sp.csr_matrix(X), y)
+    plain = CancelOutSelectorCV(selector=tree_selector(), cv=3)
+    plain.fit(sp.csr_matrix(X), y)
+    assert_allclose(
+        search.cv_results_["mean_test_score"], plain.cv_results_["mean_test_score"]
+    )
+
+
 def test_verbose_reports_the_choice(capsys):
     X, y = make_data("regression")
     CancelOutSelectorCV(selector=tree_selector(), cv=2, verbose=1).fit(X, y)

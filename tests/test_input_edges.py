@@ -742,6 +742,19 @@ def test_a_complex_or_ragged_target_is_refused_with_advice(data):
         CancelOutSelector(**FAST).fit(X, ragged)
 
 
+@pytest.mark.parametrize("scalar", [1, np.int64(1), np.array(0.5), "a"])
+def test_a_single_value_for_y_is_refused_with_advice(data, scalar):
+    # It raised a TypeError from scikit-learn's row count ("at least 1
+    # dimension"), easy to hit when streaming one row at a time.
+    X, _ = data
+    with pytest.raises(ValueError, match="y is a single value .* list of one"):
+        CancelOutSelector(**FAST).fit(X, scalar)
+    with pytest.raises(ValueError, match="y is a single value"):
+        CancelOutSelector(**FAST).partial_fit(X[:1], scalar, classes=[0, 1])
+    with pytest.raises(ValueError, match="y is a single value"):
+        CancelOutSelectorCV().fit(X, scalar)
+
+
 def test_numbers_held_as_objects_are_labels_or_values_as_numbers_are(data):
     X, y = data
     labels = CancelOutSelector(**FAST).fit(X, y)
