@@ -45,7 +45,8 @@ def default_fit_ratios(n=2000, d=500, repeats=3):
     """(a) default fit vs a 300-tree forest and vs the original recipe.
 
     skcancelout, the forest and the original recipe are each fitted
-    ``repeats`` times, alternating, and compared by their fastest fit. The
+    ``repeats`` times, alternating, and compared by the median of their
+    fits (the fastest fits' ratio and each repeat's are recorded too). The
     original recipe runs on the torch threads skcancelout may use (the
     process default), not on the peers' thread count of the quality
     section: a ratio of two torch trainings compares them on equal cores.
