@@ -453,6 +453,9 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         Rows that the column statistics have seen: those of ``fit``, or of
         every ``partial_fit`` call since the first, rows of weight 0 left
         out (with ``early_stopping``, the networks train on fewer).
+    task_ : str
+        How y was read: ``"binary"``, ``"multiclass"``, ``"multilabel"``,
+        ``"regression"`` or ``"unsupervised"`` (a property).
     threshold_ : float
         The numeric threshold in force (a property: it follows
         ``threshold`` set after fit).
@@ -1534,6 +1537,30 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
         previous = None if first else (self._stats, self.n_samples_seen_)
         self._stats, self.n_samples_seen_ = running_stats(X, previous)
         self.mean_, self.scale_ = self._stats.mean, self._stats.scale
+
+    # ------------------------------------------------------------ fitted task
+    @property
+    def task_(self):
+        """What the networks learned: the task read from y (a property).
+
+        ``"binary"``, ``"multiclass"``, ``"multilabel"`` (an indicator
+        matrix of labels), ``"regression"`` (one or several continuous
+        targets) or ``"unsupervised"`` (no y: each network reconstructs X).
+        With ``task="auto"`` it says how y was read, e.g. that a float y of
+        many whole numbers was taken as continuous.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_diabetes
+        >>> from skcancelout import CancelOutSelector
+        >>> X, y = load_diabetes(return_X_y=True)
+        >>> CancelOutSelector(max_iter=2, random_state=0).fit(X, y).task_
+        'regression'
+        >>> CancelOutSelector(max_iter=2, random_state=0).fit(X).task_
+        'unsupervised'
+        """
+        check_is_fitted(self)
+        return "unsupervised" if self._task == "reconstruction" else self._task
 
     # ------------------------------------------------------------ selection
     @property

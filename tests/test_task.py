@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 from sklearn.datasets import load_diabetes
+from sklearn.exceptions import NotFittedError
 
 from skcancelout import CancelOutSelector
 
@@ -163,3 +164,34 @@ def test_a_two_valued_label_matrix_other_than_0_1_is_refused(shift, scale):
     with pytest.raises(ValueError, match=advice) as info:
         search.fit(X, Y * scale + shift)
     assert "split" not in str(info.value)  # all of y, not one fold's
+
+
+def test_task_says_how_y_was_read(whole_number_regression):
+    X, y = whole_number_regression
+    quick = dict(FAST, max_iter=2)
+    labels = (X[:, 0] > 0).astype(int) + (X[:, 1] > 0)
+    cases = [
+        (y, "regression"),  # whole numbers in a float y, read as continuous
+        (np.c_[y, -y], "regression"),
+        ((X[:, 0] > 0).astype(float), "binary"),
+        (labels, "multiclass"),
+        (np.c_[X[:, 0] > 0, X[:, 1] > 0].astype(int), "multilabel"),
+        (None, "unsupervised"),
+    ]
+    for target, task in cases:
+        assert CancelOutSelector(**quick).fit(X, target).task_ == task
+    assert CancelOutSelector(task="regression", **quick).fit(X, labels).task_ == (
+        "regression"
+    )
+    # A stream's task follows the classes of its first call, not its batch.
+    first = labels < 2
+    stream = CancelOutSelector(**quick).partial_fit(
+        X[first], labels[first], classes=[0, 1]
+    )
+    assert stream.task_ == "binary"
+    stream = CancelOutSelector(**quick).partial_fit(
+        X[first], labels[first], classes=[0, 1, 2]
+    )
+    assert stream.task_ == "multiclass"
+    with pytest.raises(NotFittedError):
+        _ = CancelOutSelector().task_
