@@ -151,13 +151,29 @@ def _fit_and_score_fold(selector, estimator, X, y, split, grid, scorer, routed):
         except Exception as exc:
             # The estimator's own error, whatever its type, with where it
             # happened: which split, and how many of the top columns.
-            exc.add_note(
+            _add_note(
+                exc,
                 f"CancelOutSelectorCV: raised while {step} the top {k} of "
                 f"{X.shape[1]} columns of cross-validation split {index} "
-                f"({_n_rows(train)} training rows, {_n_rows(test)} test rows)."
+                f"({_n_rows(train)} training rows, {_n_rows(test)} test rows).",
             )
             raise
     return scores, order
+
+
+def _add_note(exc, note):
+    """Add ``note`` to the traceback of ``exc`` where Python can (3.11 on).
+
+    Python 3.10 has no exception notes; an exception whose ``__notes__`` is
+    not a list refuses them. Either way the error itself goes on unchanged.
+    """
+    add = getattr(exc, "add_note", None)
+    if add is None:
+        return
+    try:
+        add(note)
+    except TypeError:
+        pass
 
 
 def _n_rows(rows):

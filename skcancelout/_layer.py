@@ -258,11 +258,13 @@ class CancelOut(nn.Module):
         tensor([0.5000, 0.5000], grad_fn=<SigmoidBackward0>)
         """
         if torch.jit.is_scripting():
-            # TorchScript compiles this branch only; the activation was
-            # checked when the layer was built.
+            # TorchScript compiles this branch only (gates_of's message is
+            # Python that it cannot compile).
             if self.activation == "sigmoid":
                 return torch.sigmoid(self.weight)
-            return torch.softmax(self.weight, dim=-1)
+            if self.activation == "softmax":
+                return torch.softmax(self.weight, dim=-1)
+            raise ValueError("CancelOut: activation must be 'sigmoid' or 'softmax'.")
         return gates_of(self.weight, self.activation)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -292,15 +294,23 @@ class CancelOut(nn.Module):
 
         The layer exports with ``torch.export`` and compiles with
         ``torch.compile``, ``torch.jit.script`` and ``torch.jit.trace`` (the
-        last two deprecated in recent torch); exported or scripted, it
-        leaves the input checks to torch's own broadcasting error.
+        last two deprecated in recent torch). Scripted, it refuses an input
+        of another width with a shorter message; exported, the export's
+        shape guard refuses it; traced, nothing checks the width, and an
+        input of width 1 broadcasts.
 
         >>> x = torch.tensor([[2.0, 4.0]])
         >>> exported = torch.export.export(CancelOut(2, init=0.0), (x,))
         >>> exported.module()(x)
         tensor([[1., 2.]], grad_fn=<MulBackward0>)
         """
-        if not torch.jit.is_scripting() and not torch.jit.is_tracing():
+        if torch.jit.is_scripting():
+            if x.dim() == 0 or x.size(-1) != self.weight.size(0):
+                raise ValueError(
+                    "CancelOut: the input's last dimension must have n_features "
+                    "entries."
+                )
+        elif not torch.jit.is_tracing():
             _check_input(x, self.weight.shape[0])
         return x * self.gates()
 

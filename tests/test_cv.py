@@ -1,3 +1,4 @@
+import sys
 import warnings
 
 import numpy as np
@@ -541,9 +542,39 @@ def test_an_estimator_that_fails_in_a_fold_keeps_its_error_and_is_located():
     )
     with pytest.raises(RuntimeError, match="needs at least 3 columns") as info:
         search.fit(X, y)
-    note = "\n".join(info.value.__notes__)
-    assert "fitting the estimator on the top 1 of 10 columns" in note
-    assert "split 0 (160 training rows, 80 test rows)" in note
+    if sys.version_info >= (3, 11):  # Python 3.10 has no exception notes
+        note = "\n".join(info.value.__notes__)
+        assert "fitting the estimator on the top 1 of 10 columns" in note
+        assert "split 0 (160 training rows, 80 test rows)" in note
+
+    def failing_scorer(estimator, X, y):
+        raise KeyError("no such score")
+
+    search.set_params(estimator=Ridge(), scoring=failing_scorer)
+    with pytest.raises(KeyError, match="no such score") as info:
+        search.fit(X, y)
+    if sys.version_info >= (3, 11):
+        assert "scoring the estimator on the top 1 of 10 columns" in "\n".join(
+            info.value.__notes__
+        )
+
+
+class _NotesRefused(RuntimeError):
+    __notes__ = ()  # not a list: add_note raises TypeError
+
+
+class _RaisesNotesRefused(Ridge):
+    def fit(self, X, y, **kwargs):
+        raise _NotesRefused("the estimator's own error")
+
+
+def test_an_error_that_refuses_notes_comes_out_as_it_is():
+    X, y = make_data("regression")
+    search = CancelOutSelectorCV(
+        selector=tree_selector(), estimator=_RaisesNotesRefused()
+    )
+    with pytest.raises(_NotesRefused, match="the estimator's own error"):
+        search.fit(X, y)
 
 
 def test_one_failed_fold_is_named_not_called_every_score():

@@ -84,6 +84,39 @@ def test_training_recovers_after_halving_the_learning_rate(data, monkeypatch):
     assert selector.transform(X).shape[0] == len(X)
 
 
+def diverge_at_epoch(monkeypatch, epoch):
+    """Epoch number ``epoch`` (1-based, counting retries) hits a NaN loss."""
+    real = training.train_epoch
+    calls = []
+
+    def train_epoch(*args, **kwargs):
+        calls.append(None)
+        if len(calls) == epoch:
+            raise training.DivergedError("loss is not finite")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(training, "train_epoch", train_epoch)
+
+
+def test_a_backoff_restarts_adam_from_the_last_good_parameters(data, monkeypatch):
+    # The backoff keeps only the parameters of the last good epoch (the
+    # moments that led into the divergence are dropped, and the checkpoint
+    # saved every epoch holds one copy of the parameters, not three).
+    X, y = data
+    steady = CancelOutSelector(**FAST).fit(X, y)
+    assert steady.n_iter_ == FAST["max_iter"]
+    steps_per_epoch = steady._optim_state["state"][0]["step"] // FAST["max_iter"]
+    diverge_at_epoch(monkeypatch, 3)
+    with pytest.warns(RuntimeWarning, match="halved"):
+        selector = CancelOutSelector(**FAST).fit(X, y)
+    assert selector.n_iter_ == FAST["max_iter"]
+    # Adam counted only the steps after the restart: epochs 3 to 6.
+    state = selector._optim_state["state"][0]
+    assert state["step"] == (FAST["max_iter"] - 2) * steps_per_epoch
+    # The first two epochs are those of the steady fit, to the bit.
+    assert selector.loss_curve_[:2] == steady.loss_curve_[:2]
+
+
 def test_a_stream_keeps_the_halved_learning_rate(data, monkeypatch):
     # Halving once per batch, and back to the full rate at the next one,
     # would diverge and warn again on every batch of the stream.

@@ -124,6 +124,9 @@ def test_the_layer_exports_scripts_and_traces_to_the_eager_result(activation):
         traced = torch.jit.trace(layer, x)
     torch.testing.assert_close(scripted(x), expected, rtol=0, atol=0)
     torch.testing.assert_close(traced(x), expected, rtol=0, atol=0)
+    # Scripted, a width of 1 is refused, not broadcast to 5.
+    with pytest.raises(torch.jit.Error, match="last dimension must have n_features"):
+        scripted(torch.ones(4, 1))
     # In eager mode the checks still speak first.
     with pytest.raises(ValueError, match="last dimension has 5 features"):
         layer(torch.ones(2, 3))
