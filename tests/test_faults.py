@@ -28,32 +28,33 @@ def data():
     return X, y
 
 
-def interrupt_at_epoch(monkeypatch, epoch):
-    """Make the epoch number ``epoch`` (1-based) raise KeyboardInterrupt."""
+def fail_epochs(monkeypatch, make_error, failing):
+    """Epochs whose number (1-based, retries counted) is in ``failing`` raise
+    ``make_error()`` before they train; the others train as usual."""
     real = training.train_epoch
     calls = []
 
     def train_epoch(*args, **kwargs):
         calls.append(None)
-        if len(calls) == epoch:
-            raise KeyboardInterrupt
+        if len(calls) in failing:
+            raise make_error()
         return real(*args, **kwargs)
 
     monkeypatch.setattr(training, "train_epoch", train_epoch)
+
+
+def interrupt_at_epoch(monkeypatch, epoch):
+    """Make the epoch number ``epoch`` (1-based) raise KeyboardInterrupt."""
+    fail_epochs(monkeypatch, KeyboardInterrupt, {epoch})
+
+
+def not_finite():
+    return training.DivergedError("loss is not finite")
 
 
 def diverge_first_epochs(monkeypatch, n_bad):
     """The first ``n_bad`` epochs hit a non-finite loss; the rest train."""
-    real = training.train_epoch
-    calls = []
-
-    def train_epoch(*args, **kwargs):
-        calls.append(None)
-        if len(calls) <= n_bad:
-            raise training.DivergedError("loss is not finite")
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(training, "train_epoch", train_epoch)
+    fail_epochs(monkeypatch, not_finite, range(1, n_bad + 1))
 
 
 def test_diverging_loss_warns_then_names_learning_rate_init(data):
@@ -84,20 +85,6 @@ def test_training_recovers_after_halving_the_learning_rate(data, monkeypatch):
     assert selector.transform(X).shape[0] == len(X)
 
 
-def diverge_at_epoch(monkeypatch, epoch):
-    """Epoch number ``epoch`` (1-based, counting retries) hits a NaN loss."""
-    real = training.train_epoch
-    calls = []
-
-    def train_epoch(*args, **kwargs):
-        calls.append(None)
-        if len(calls) == epoch:
-            raise training.DivergedError("loss is not finite")
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(training, "train_epoch", train_epoch)
-
-
 def test_a_backoff_restarts_adam_from_the_last_good_parameters(data, monkeypatch):
     # The backoff keeps only the parameters of the last good epoch (the
     # moments that led into the divergence are dropped, and the checkpoint
@@ -106,7 +93,7 @@ def test_a_backoff_restarts_adam_from_the_last_good_parameters(data, monkeypatch
     steady = CancelOutSelector(**FAST).fit(X, y)
     assert steady.n_iter_ == FAST["max_iter"]
     steps_per_epoch = steady._optim_state["state"][0]["step"] // FAST["max_iter"]
-    diverge_at_epoch(monkeypatch, 3)
+    fail_epochs(monkeypatch, not_finite, {3})  # after two good epochs
     with pytest.warns(RuntimeWarning, match="halved"):
         selector = CancelOutSelector(**FAST).fit(X, y)
     assert selector.n_iter_ == FAST["max_iter"]
