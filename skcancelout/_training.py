@@ -773,8 +773,8 @@ def fit_loop(model, optimizer, data, settings, generator, validation=None):
     to the next batch.
     Ctrl-C stops training, keeps the best state so far (without a
     validation split: the last complete epoch's parameters, with Adam
-    started afresh) and warns; before
-    the first epoch is complete it propagates (there is nothing to keep).
+    started afresh) and warns; before the first epoch is complete it
+    propagates (there is nothing to keep).
     """
     result = LoopResult()
     result.lr_factor = settings.lr_factor
