@@ -1420,14 +1420,7 @@ class CancelOutSelector(SelectorMixin, BaseEstimator):
 
     # -------------------------------------------------------------- record
     def _record(
-        self,
-        model,
-        optimizer,
-        generator,
-        result,
-        append,
-        pvalues=None,
-        corr_of=None,
+        self, model, optimizer, generator, result, append, pvalues=None, corr_of=None
     ):
         """Set the fitted attributes from the trained networks."""
         self._record_importances(model, result, pvalues, corr_of)
