@@ -129,7 +129,8 @@ def test_a_callable_max_features_is_not_read_from_an_earlier_fit(
 def test_bad_threshold_string(informative_classification):
     X, y = informative_classification
     # Refused before training, not after it at the first get_support.
-    for bad in ("twice mean", "nan*mean"):
+    # A number written as a string is refused too, as in SelectFromModel.
+    for bad in ("twice mean", "nan*mean", "0.3"):
         with pytest.raises(ValueError, match="1.5\\*mean"):
             CancelOutSelector(threshold=bad, **FAST).fit(X, y)
     # Set after fit, it is refused where it is read.
