@@ -54,6 +54,12 @@ def settings():
             f"{LASSONET_N_ITERS}, patience {LASSONET_PATIENCE}, path multiplier "
             f"{LASSONET_PATH_MULTIPLIER} (its package defaults: lassonet.md)"
         ),
+        "original_cancelout": (
+            "as published: MLP(d, d+10, d+10) ReLU, gate init 4, Adam lr 0.005, "
+            "batch 32, 100 epochs, penalty 0.001 * sum(sigmoid(w)) - 0.001 * "
+            "var(w), ranked by raw w; X (and a continuous y) standardized over "
+            "the training rows first, which the description leaves open"
+        ),
         "stg": (
             f"lam={STG_LAM} (package default), {STG_EPOCHS} epochs, hidden "
             "[60, 20] tanh, SGD lr 0.1, sigma 0.5, batch up to "

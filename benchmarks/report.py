@@ -106,6 +106,9 @@ def markdown(results):
         f"the quality section: {meta['torch_threads']} (skcancelout, and the "
         "original recipe in the speed section, use the process default)."
     ]
+    if meta.get("versions"):
+        versions = ", ".join(f"{k} {v}" for k, v in meta["versions"].items())
+        lines += ["", f"Versions: {versions}."]
     if meta["skipped"]:
         lines += [f"Skipped methods: {meta['skipped']}."]
     if meta.get("peer_settings"):

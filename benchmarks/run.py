@@ -5,6 +5,8 @@ Writes ``results.json``, ``results.md`` and plots to ``benchmarks/results/``
 """
 
 import argparse
+import importlib.metadata
+import platform
 import sys
 import tempfile
 import time
@@ -134,6 +136,18 @@ def run_speed(smoke):
     return out
 
 
+def versions():
+    """Python and library versions: scores can move with them (a forest's
+    splits, a torch kernel), so a run records what it ran on."""
+    found = {"python": platform.python_version()}
+    for name in ("numpy", "scipy", "scikit-learn", "torch", "lassonet", "stg"):
+        try:
+            found[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            found[name] = "not installed"
+    return found
+
+
 def main(argv=None):
     args = parse_args(argv)
     metrics.PEER_TORCH_THREADS = args.torch_threads
@@ -154,6 +168,7 @@ def main(argv=None):
             "scale": scale,
             "skipped": skipped,
             "torch_threads": args.torch_threads,
+            "versions": versions(),
             "reference": BREAST_CANCER_REFERENCE,
             "peer_settings": {
                 name: text for name, text in peers.settings().items() if name in methods

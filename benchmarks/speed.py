@@ -5,10 +5,10 @@ process (freed but still held by ``malloc``) do not hide the growth.
 """
 
 import multiprocessing
-import os
 import resource
 import time
 
+import joblib
 import numpy as np
 import torch
 from sklearn.datasets import make_classification
@@ -269,7 +269,9 @@ def _best_matmul_step_seconds(shapes, repeats):
     before = torch.get_num_threads()
     best = float("inf")
     try:
-        for threads in sorted({1, os.cpu_count() or 1}):
+        # The cores this process may use (affinity, container quotas), as
+        # the selector counts them: os.cpu_count() may count more.
+        for threads in sorted({1, joblib.cpu_count()}):
             torch.set_num_threads(threads)
             step = sum(
                 _matmul_seconds(a, b, repeats, ta=ta, tb=tb)

@@ -4,6 +4,8 @@ import json
 import re
 
 import pytest
+import sklearn
+import torch
 
 pytest.importorskip("matplotlib")
 
@@ -80,3 +82,14 @@ def test_the_report_names_the_neural_peers_settings():
     results = _results()
     results["meta"]["peer_settings"] = {"stg": "lam=0.1 (package default)"}
     assert "- stg: lam=0.1 (package default)" in report.markdown(results)
+
+
+def test_a_run_records_and_reports_the_versions_it_ran_on():
+    from benchmarks import run
+
+    found = run.versions()
+    assert found["scikit-learn"] == sklearn.__version__
+    assert found["torch"] == torch.__version__
+    results = _results()
+    results["meta"]["versions"] = found
+    assert f"scikit-learn {sklearn.__version__}" in report.markdown(results)
