@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import torch
 
 from . import metrics, peers, quality, report, speed
 from .peers import CHEAP, METHODS, available
@@ -136,10 +137,25 @@ def run_speed(smoke):
     return out
 
 
+def _cpu_model():
+    """The CPU's model name, as Linux reports it, else the platform's guess."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def versions():
-    """Python and library versions: scores can move with them (a forest's
-    splits, a torch kernel), so a run records what it ran on."""
-    found = {"python": platform.python_version()}
+    """Python and library versions and the CPU: scores can move with them
+    (a forest's splits, a torch kernel's order of sums), so a run records
+    what it ran on."""
+    found = {
+        "python": platform.python_version(),
+        "cpu": f"{_cpu_model()} ({torch.backends.cpu.get_cpu_capability()})",
+    }
     for name in ("numpy", "scipy", "scikit-learn", "torch", "lassonet", "stg"):
         try:
             found[name] = importlib.metadata.version(name)

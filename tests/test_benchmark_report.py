@@ -90,6 +90,7 @@ def test_a_run_records_and_reports_the_versions_it_ran_on():
     found = run.versions()
     assert found["scikit-learn"] == sklearn.__version__
     assert found["torch"] == torch.__version__
+    assert torch.backends.cpu.get_cpu_capability() in found["cpu"]
     results = _results()
     results["meta"]["versions"] = found
     assert f"scikit-learn {sklearn.__version__}" in report.markdown(results)
