@@ -50,3 +50,22 @@ def test_top_k_breaks_ties_reproducibly_but_not_by_column_order():
         picks.add(tuple(sorted(top)))
     assert len(picks) > 10  # column order would give (0, 1, 2) every time
     np.testing.assert_array_equal(metrics.top_k([0.1, 0.5, 0.3, 0.9], 2), [3, 1])
+
+
+def test_score_at_k_depends_on_the_set_not_on_its_order():
+    # A forest's draws of candidate columns follow their order, so two
+    # rankings with the same top k must hand it the columns in one order.
+    from benchmarks.tasks import TASKS
+
+    task = TASKS["wine+probes"](2)
+    X_tr, X_te, y_tr, y_te = metrics.split(task.X, task.y, task.kind, 2)
+    k = int(task.relevant_mask.sum())
+    relevant = np.flatnonzero(task.relevant_mask)
+    scores = set()
+    for order in (relevant, relevant[::-1], np.roll(relevant, 5)):
+        importances = np.zeros(task.X.shape[1])
+        importances[order] = np.arange(2 * k, k, -1)  # same set, another ranking
+        scores.add(
+            metrics.score_at_k(importances, k, X_tr, X_te, y_tr, y_te, task.kind, 2)
+        )
+    assert len(scores) == 1
