@@ -153,7 +153,9 @@ def markdown(result, smoke):
         "*skcancelout*: the main run's. LassoNet's "
         "fit seconds are on one torch thread, as in the main run; "
         "skcancelout's are the main run's, on the process's default threads. "
-        "Regenerate with "
+        "The *defaults* columns come from this script's own run and the others "
+        "from the main run, which may have been timed on another day or "
+        "machine: compare seconds within a column. Regenerate with "
         "`python -m benchmarks.bench_lassonet --jobs 2`.",
         "",
         "| task | defaults | s | budget | s | best peer | skcancelout | s |",

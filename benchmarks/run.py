@@ -143,18 +143,23 @@ def _cpu_model():
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):
                 return line.split(":", 1)[1].strip()
-    except OSError:
+    except (OSError, UnicodeDecodeError):
         pass
-    return platform.processor() or platform.machine()
+    guess = platform.processor()
+    return guess if guess and guess != "unknown" else platform.machine()
 
 
 def versions():
     """Python and library versions and the CPU: scores can move with them
     (a forest's splits, a torch kernel's order of sums), so a run records
     what it ran on."""
+    try:
+        capability = torch.backends.cpu.get_cpu_capability()
+    except (AttributeError, RuntimeError):
+        capability = "capability unknown"
     found = {
         "python": platform.python_version(),
-        "cpu": f"{_cpu_model()} ({torch.backends.cpu.get_cpu_capability()})",
+        "cpu": f"{_cpu_model()} ({capability})",
     }
     for name in ("numpy", "scipy", "scikit-learn", "torch", "lassonet", "stg"):
         try:
@@ -172,6 +177,8 @@ def main(argv=None):
     for name, reason in skipped.items():
         log(f"skipping {name}: {reason} (pip install -e .[benchmarks])")
     started = time.perf_counter()
+    # Read before the long sections: a failure here costs no results.
+    ran_on = versions()
     records = _section(
         "quality", quality.run_quality, tasks, methods, seeds, scale, log
     )
@@ -184,7 +191,7 @@ def main(argv=None):
             "scale": scale,
             "skipped": skipped,
             "torch_threads": args.torch_threads,
-            "versions": versions(),
+            "versions": ran_on,
             "reference": BREAST_CANCER_REFERENCE,
             "peer_settings": {
                 name: text for name, text in peers.settings().items() if name in methods
