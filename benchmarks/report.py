@@ -1,6 +1,7 @@
 """results.json, results.md and plots from one run's results."""
 
 import argparse
+import importlib.metadata
 import json
 import platform
 import time
@@ -193,6 +194,38 @@ def write(results, out_dir):
             plot_scaling(speed[key], xlabel, out_dir / name)
 
 
+def _cpu_model():
+    """The CPU's model name, as Linux reports it, else the platform's guess."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except (OSError, UnicodeDecodeError):
+        pass
+    guess = platform.processor()
+    return guess if guess and guess != "unknown" else platform.machine()
+
+
+def versions():
+    """Python and library versions and the CPU: scores can move with them
+    (a forest's splits, a torch kernel's order of sums), so a run records
+    what it ran on."""
+    try:
+        capability = torch.backends.cpu.get_cpu_capability()
+    except (AttributeError, RuntimeError):
+        capability = "capability unknown"
+    found = {
+        "python": platform.python_version(),
+        "cpu": f"{_cpu_model()} ({capability})",
+    }
+    for name in ("numpy", "scipy", "scikit-learn", "torch", "lassonet", "stg"):
+        try:
+            found[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            found[name] = "not installed"
+    return found
+
+
 def side_benchmark_main(name, description, run, to_markdown, argv=None, jobs=False):
     """Command line of a side benchmark: ``--smoke``, ``--out``, then JSON + table.
 
@@ -215,14 +248,14 @@ def side_benchmark_main(name, description, run, to_markdown, argv=None, jobs=Fal
             "--jobs", type=int, default=1, help="processes to run at once (default 1)"
         )
     args = parser.parse_args(argv)
+    ran_on = versions()  # before the run: a failure here costs no results
     start = time.perf_counter()
     result = run(args.smoke, jobs=args.jobs) if jobs else run(args.smoke)
     out_dir = args.out
     out_dir.mkdir(parents=True, exist_ok=True)
     payload = {
         "smoke": args.smoke,
-        "python": platform.python_version(),
-        "torch": torch.__version__,
+        "versions": ran_on,
         "seconds": time.perf_counter() - start,
         **result,
     }

@@ -5,15 +5,12 @@ Writes ``results.json``, ``results.md`` and plots to ``benchmarks/results/``
 """
 
 import argparse
-import importlib.metadata
-import platform
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from . import metrics, peers, quality, report, speed
 from .peers import CHEAP, METHODS, available
@@ -137,38 +134,6 @@ def run_speed(smoke):
     return out
 
 
-def _cpu_model():
-    """The CPU's model name, as Linux reports it, else the platform's guess."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except (OSError, UnicodeDecodeError):
-        pass
-    guess = platform.processor()
-    return guess if guess and guess != "unknown" else platform.machine()
-
-
-def versions():
-    """Python and library versions and the CPU: scores can move with them
-    (a forest's splits, a torch kernel's order of sums), so a run records
-    what it ran on."""
-    try:
-        capability = torch.backends.cpu.get_cpu_capability()
-    except (AttributeError, RuntimeError):
-        capability = "capability unknown"
-    found = {
-        "python": platform.python_version(),
-        "cpu": f"{_cpu_model()} ({capability})",
-    }
-    for name in ("numpy", "scipy", "scikit-learn", "torch", "lassonet", "stg"):
-        try:
-            found[name] = importlib.metadata.version(name)
-        except importlib.metadata.PackageNotFoundError:
-            found[name] = "not installed"
-    return found
-
-
 def main(argv=None):
     args = parse_args(argv)
     metrics.PEER_TORCH_THREADS = args.torch_threads
@@ -178,7 +143,7 @@ def main(argv=None):
         log(f"skipping {name}: {reason} (pip install -e .[benchmarks])")
     started = time.perf_counter()
     # Read before the long sections: a failure here costs no results.
-    ran_on = versions()
+    ran_on = report.versions()
     records = _section(
         "quality", quality.run_quality, tasks, methods, seeds, scale, log
     )

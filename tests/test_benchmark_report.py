@@ -85,9 +85,7 @@ def test_the_report_names_the_neural_peers_settings():
 
 
 def test_a_run_records_and_reports_the_versions_it_ran_on():
-    from benchmarks import run
-
-    found = run.versions()
+    found = report.versions()
     assert found["scikit-learn"] == sklearn.__version__
     assert found["torch"] == torch.__version__
     assert torch.backends.cpu.get_cpu_capability() in found["cpu"]
